@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Static gates on every synthesized template of every stage: the CDK's own validator and cdk-nag
+# (they fail synth), cfn-lint with zero errors, and checkov with every skip listed in .checkov.yaml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CDK_DISABLE_CLI_TELEMETRY=1
+VENV=.venv
+if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/checkov" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check cfn-lint checkov
+fi
+OUT=.local/synth
+rm -rf "$OUT"; mkdir -p "$OUT"
+summary=()
+for stage in local dev prod; do
+  echo "-- synth $stage (CDK validator + cdk-nag AwsSolutions)"
+  npx cdk synth '**' -c "stage=$stage" -o "$OUT/$stage" --quiet >"$OUT/$stage.log" 2>&1 || { cat "$OUT/$stage.log"; exit 1; }
+  templates=$(find "$OUT/$stage" -name '*.template.json' | sort)
+  n=$(echo "$templates" | wc -l)
+  acks=$(node -e '
+    const r = require(process.argv[1]);
+    let a = 0; for (const p of r.pluginReports) for (const v of p.violations) if (v.severity === "error") a++;
+    console.log(a);' "$PWD/$OUT/$stage/validation-report.json")
+  echo "-- cfn-lint $stage ($n templates)"
+  set +e
+  "$VENV/bin/cfn-lint" --format parseable $templates >"$OUT/$stage.cfn-lint.txt"
+  set -e
+  lint_errors=$(grep -c ':E[0-9]' "$OUT/$stage.cfn-lint.txt" || true)
+  lint_warnings=$(grep -c ':W[0-9]' "$OUT/$stage.cfn-lint.txt" || true)
+  [ "$lint_errors" -eq 0 ] || { grep ':E[0-9]' "$OUT/$stage.cfn-lint.txt"; echo "cfn-lint: $lint_errors errors in $stage" >&2; exit 1; }
+  echo "-- checkov $stage"
+  set +e
+  "$VENV/bin/checkov" --quiet --compact --skip-download --config-file .checkov.yaml --framework cloudformation \
+    -d "$OUT/$stage" --output json >"$OUT/$stage.checkov.json" 2>"$OUT/$stage.checkov.err"
+  set -e
+  read -r passed failed skipped < <(node -e '
+    let r = require(process.argv[1]); if (!Array.isArray(r)) r = [r];
+    const s = r.reduce((a, x) => { const m = x.summary || {}; return [a[0] + (m.passed || 0), a[1] + (m.failed || 0), a[2] + (m.skipped || 0)]; }, [0, 0, 0]);
+    console.log(s.join(" "));' "$PWD/$OUT/$stage.checkov.json")
+  if [ "$failed" -ne 0 ]; then
+    node -e '
+      let r = require(process.argv[1]); if (!Array.isArray(r)) r = [r];
+      for (const x of r) for (const c of (x.results && x.results.failed_checks) || []) console.log(`${c.check_id} ${c.resource} ${c.file_path}`);' "$PWD/$OUT/$stage.checkov.json"
+    echo "checkov: $failed failed checks in $stage" >&2; exit 1
+  fi
+  summary+=("$stage: $n templates; validator+nag unacknowledged errors $acks; cfn-lint errors $lint_errors, warnings $lint_warnings; checkov passed $passed, failed $failed, skipped $skipped")
+done
+echo
+printf '%s\n' "${summary[@]}"

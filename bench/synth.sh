@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Times `cdk synth` of the prod stage against the same command on a one-bucket app, in the same run,
+# and reports medians of wall time and peak RSS (of the whole process tree's largest member: the
+# node process running the app) and their ratios. Usage: bench/synth.sh [runs=5] [stage=prod]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS="${1:-5}"; STAGE="${2:-prod}"
+export CDK_DISABLE_CLI_TELEMETRY=1
+WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
+BASE="$WORK/one-bucket"; mkdir -p "$BASE"
+cat >"$BASE/app.ts" <<'TS'
+import { App, Stack } from 'aws-cdk-lib';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+const app = new App();
+new Bucket(new Stack(app, 'OneBucket', { env: { account: '111111111111', region: 'eu-west-1' } }), 'Bucket');
+TS
+ln -s "$ROOT/node_modules" "$BASE/node_modules"
+echo '{ "app": "npx tsx app.ts", "notices": false }' >"$BASE/cdk.json"
+
+measure() { # dir, args... -> "seconds maxrss_kb"
+  local dir="$1"; shift
+  ( cd "$dir" && /usr/bin/time -f '%e %M' -o "$WORK/t" "$ROOT/node_modules/.bin/cdk" synth --quiet -o "$WORK/out" "$@" >/dev/null 2>"$WORK/err" ) || { cat "$WORK/err" >&2; exit 1; }
+  cat "$WORK/t"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+: >"$WORK/app"; : >"$WORK/base"
+for i in $(seq 1 "$RUNS"); do
+  rm -rf "$WORK/out"; measure "$ROOT" --all -c "stage=$STAGE" >>"$WORK/app"
+  rm -rf "$WORK/out"; measure "$BASE" >>"$WORK/base"
+done
+at=$(cut -d' ' -f1 "$WORK/app" | median); am=$(cut -d' ' -f2 "$WORK/app" | median)
+bt=$(cut -d' ' -f1 "$WORK/base" | median); bm=$(cut -d' ' -f2 "$WORK/base" | median)
+printf 'cdk synth, %s runs each (median)\n' "$RUNS"
+printf '%-22s %8s s %8.0f MiB\n' "storefront $STAGE" "$at" "$(echo "$am/1024" | bc -l)"
+printf '%-22s %8s s %8.0f MiB\n' "one-bucket app" "$bt" "$(echo "$bm/1024" | bc -l)"
+printf 'ratio: wall %.2fx, peak memory %.2fx\n' "$(echo "$at/$bt" | bc -l)" "$(echo "$am/$bm" | bc -l)"

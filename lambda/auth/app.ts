@@ -1,0 +1,35 @@
+import { AppError, conflict } from '#shared/errors.js';
+import { createApp, jsonBody } from '#shared/http.js';
+import { addHealth } from '#shared/health.js';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '#shared/passwords.js';
+import type { TokenIssuer } from '#shared/tokens.js';
+import { credentialsSchema } from './domain.js';
+import type { UserRepository } from './users.js';
+
+export interface AuthDeps {
+  readonly users: UserRepository;
+  readonly tokens: TokenIssuer;
+  readonly ping: () => Promise<unknown>;
+}
+
+export function authApp({ users, tokens, ping }: AuthDeps) {
+  const app = createApp();
+  addHealth(app, { database: ping });
+
+  app.post('/auth/register', async (c) => {
+    const { email, password } = await jsonBody(c, credentialsSchema);
+    const userId = await users.create(email, await hashPassword(password));
+    if (!userId) throw conflict('EMAIL_TAKEN', 'An account with this email already exists');
+    return c.json({ userId }, 201);
+  });
+
+  app.post('/auth/login', async (c) => {
+    const { email, password } = await jsonBody(c, credentialsSchema);
+    const user = await users.findByEmail(email);
+    // Unknown emails still pay for one hash, so timing does not reveal which accounts exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    if (!user || !ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is wrong');
+    return c.json(await tokens.issue(user.id));
+  });
+  return app;
+}

@@ -1,0 +1,48 @@
+import { notFound } from '#shared/errors.js';
+import { addHealth } from '#shared/health.js';
+import { createApp, parse } from '#shared/http.js';
+import type { ReadThroughCache } from './cache.js';
+import { decodeCursor, isProductId, listQuerySchema, toPage } from './domain.js';
+import type { ProductRepository } from './products.js';
+
+export interface CatalogDeps {
+  readonly products: ProductRepository;
+  readonly cache: ReadThroughCache;
+  readonly ping: () => Promise<unknown>;
+}
+
+export const productKey = (id: string): string => `catalog:product:${id}`;
+export const PAGES_VERSION_KEY = 'catalog:pages:version';
+
+export function catalogApp({ products, cache, ping }: CatalogDeps) {
+  const app = createApp();
+  // Redis is not a dependency of health: the catalog answers without it.
+  addHealth(app, { database: ping });
+
+  app.get('/products', async (c) => {
+    const { limit, cursor } = parse(listQuerySchema, c.req.query());
+    const version = await cache.version(PAGES_VERSION_KEY);
+    const key = `catalog:page:v${version}:${limit}:${cursor ?? ''}`;
+    const { value, hit } = await cache.get(key, async () =>
+      toPage(await products.list(cursor ? decodeCursor(cursor) : undefined, limit + 1), limit),
+    );
+    c.header('x-cache', hit ? 'hit' : 'miss');
+    return c.json(value);
+  });
+
+  app.get('/products/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!isProductId(id)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
+    const { value, hit } = await cache.get(productKey(id), async () => (await products.get(id)) ?? null);
+    if (!value) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
+    c.header('x-cache', hit ? 'hit' : 'miss');
+    return c.json(value);
+  });
+  return app;
+}
+
+/** After a product write: its own key and every page go. */
+export async function invalidateProduct(cache: ReadThroughCache, id: string): Promise<void> {
+  await cache.invalidate(productKey(id));
+  await cache.bump(PAGES_VERSION_KEY);
+}

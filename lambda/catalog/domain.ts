@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export interface Product {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly stock: number;
+}
+
+export interface ProductPage {
+  readonly items: readonly Product[];
+  readonly nextCursor: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isProductId = (id: string): boolean => UUID.test(id);
+
+/** Opaque cursor: the last id of the previous page, base64url-encoded. */
+export const encodeCursor = (lastId: string): string => Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
+
+export function decodeCursor(cursor: string): string | undefined {
+  try {
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    return typeof after === 'string' && isProductId(after) ? after : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int('must be an integer').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100').default(20),
+  cursor: z
+    .string()
+    .optional()
+    .refine((c) => c === undefined || decodeCursor(c) !== undefined, 'is not a cursor this API returned'),
+});
+
+/** Builds a page from `limit + 1` rows: the extra row only says there is a next page. */
+export function toPage(rows: readonly Product[], limit: number): ProductPage {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
+}

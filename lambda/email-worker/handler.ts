@@ -1,0 +1,24 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { z } from 'zod';
+import { loadEnv, redisEnv } from '#shared/env.js';
+import { redisFromEnv } from '#shared/redis.js';
+import { SendRateLimiter } from './rate-limiter.js';
+import { sesSender } from './sender.js';
+import { emailWorker } from './worker.js';
+
+const env = loadEnv({
+  ...redisEnv,
+  IDEMPOTENCY_TABLE: z.string().min(1),
+  EMAIL_SENDER: z.string().min(3),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().positive(),
+});
+
+const ready = redisFromEnv(env).then((redis) =>
+  emailWorker({
+    sender: sesSender(env.EMAIL_SENDER),
+    limiter: new SendRateLimiter(redis, env.EMAIL_RATE_PER_SECOND),
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+  }),
+);
+
+export const handler = async (...args: Parameters<Awaited<typeof ready>>) => (await ready)(...args);

@@ -1,0 +1,56 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { logger, metrics } from '#shared/observability.js';
+import { type ConfirmationJob, confirmationJobSchema, renderConfirmation } from '#shared/confirmation.js';
+import type { SendRateLimiter } from './rate-limiter.js';
+import type { EmailSender } from './sender.js';
+
+export interface WorkerDeps {
+  readonly sender: EmailSender;
+  readonly limiter: SendRateLimiter;
+  readonly persistenceStore: BasePersistenceLayer;
+}
+
+/**
+ * The SQS batch handler: each job is sent at most once (an idempotency record per job id, so a
+ * redelivered message sends nothing), never faster than the shared limiter allows; a job that fails
+ * is reported alone as a batch item failure, and after `maxReceiveCount` deliveries SQS moves it to
+ * the dead-letter queue.
+ */
+export function emailWorker({ sender, limiter, persistenceStore }: WorkerDeps) {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'jobId', expiresAfterSeconds: 7 * 24 * 3600 });
+  const sendOnce = makeIdempotent(
+    async (job: ConfirmationJob) => {
+      await limiter.acquire();
+      const messageId = await sender.send({ to: job.to, ...renderConfirmation(job) });
+      metrics.addMetric('EmailSent', MetricUnit.Count, 1);
+      logger.info('confirmation sent', { jobId: job.jobId, orderId: job.orderId, messageId });
+      return { messageId };
+    },
+    { persistenceStore, config },
+  );
+
+  const processor = new BatchProcessor(EventType.SQS);
+  const record = async (r: SQSRecord) => {
+    try {
+      await sendOnce(confirmationJobSchema.parse(JSON.parse(r.body)));
+    } catch (error) {
+      // Reported to SQS as this item's failure; the log says why, the DLQ keeps it after maxReceiveCount.
+      metrics.addMetric('EmailJobFailed', MetricUnit.Count, 1);
+      logger.error('confirmation job failed', { messageId: r.messageId, receiveCount: r.attributes?.ApproximateReceiveCount, error });
+      throw error;
+    }
+  };
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    config.registerLambdaContext(context);
+    try {
+      return await processPartialResponse(event, record, processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}

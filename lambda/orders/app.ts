@@ -1,0 +1,55 @@
+import { AppError, conflict, notFound } from '#shared/errors.js';
+import { addHealth } from '#shared/health.js';
+import { createApp, jsonBody } from '#shared/http.js';
+import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
+import type { RecentWrites } from '#shared/recent-writes.js';
+import type { TokenIssuer } from '#shared/tokens.js';
+import { Hono } from 'hono';
+import { createOrderSchema, priceOrder } from './domain.js';
+import type { OrderRepository } from './orders.js';
+
+export interface OrdersDeps {
+  readonly orders: OrderRepository;
+  readonly tokens: TokenIssuer;
+  readonly recentWrites: RecentWrites;
+  readonly ping: () => Promise<unknown>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const orderEntity = (orderId: string): string => `order:${orderId}`;
+
+export function ordersApp({ orders, tokens, recentWrites, ping }: OrdersDeps) {
+  const app = createApp();
+  addHealth(app, { database: ping });
+  const signedIn = new Hono<{ Variables: SignedInVariables }>();
+  signedIn.use('*', requireUser(tokens));
+
+  signedIn.post('/', async (c) => {
+    const request = await jsonBody(c, createOrderSchema);
+    const malformed = request.items.findIndex((i) => !UUID.test(i.productId));
+    if (malformed >= 0) throw notFound('PRODUCT_NOT_FOUND', `No product ${request.items[malformed].productId}`);
+    const { outcome, order } = await orders.create(c.get('userId'), request.items.map((i) => i.productId), (products) => priceOrder(request, products));
+    if (!outcome.ok) {
+      if (outcome.reason === 'PRODUCT_NOT_FOUND') throw notFound('PRODUCT_NOT_FOUND', `No product ${outcome.productId}`);
+      if (outcome.reason === 'INSUFFICIENT_STOCK') throw conflict('INSUFFICIENT_STOCK', `Not enough stock of ${outcome.productId}`);
+      throw new AppError(400, 'MIXED_CURRENCY', 'All items of an order must share one currency', [{ field: 'items', problem: `${outcome.productId} is priced in another currency` }]);
+    }
+    await recentWrites.record(orderEntity(order!.orderId), await orders.writePosition());
+    return c.json(order, 201);
+  });
+
+  signedIn.get('/:id', async (c) => {
+    const id = c.req.param('id');
+    const missing = () => notFound('ORDER_NOT_FOUND', `No order ${id}`);
+    if (!UUID.test(id)) throw missing();
+    const position = await recentWrites.position(orderEntity(id));
+    const primary = position === 'unknown' || (position !== undefined && !(await orders.replicaHas(position)));
+    const order = await orders.get(c.get('userId'), id, primary);
+    if (!order) throw missing();
+    c.header('x-read-from', primary ? 'primary' : 'replica');
+    return c.json(order);
+  });
+
+  app.route('/orders', signedIn);
+  return app;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+export const createOrderSchema = z.object({
+  items: z
+    .array(
+      z.object({
+        productId: z.string().min(1, 'is required'),
+        quantity: z.number('must be a number').int('must be a positive integer').positive('must be a positive integer').max(1000),
+      }),
+    )
+    .min(1, 'must hold at least one item')
+    .max(50)
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'appears twice: one line per product' });
+        seen.add(item.productId);
+      });
+    }),
+});
+export type OrderRequest = z.infer<typeof createOrderSchema>;
+
+export interface PricedProduct {
+  readonly id: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly stock: number;
+}
+
+export interface OrderLine {
+  readonly productId: string;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+}
+
+export interface Order {
+  readonly orderId: string;
+  readonly status: 'PENDING' | 'PAID';
+  readonly totalCents: number;
+  readonly currency: string;
+  readonly items: readonly OrderLine[];
+}
+
+export type PricingOutcome =
+  | { readonly ok: true; readonly lines: OrderLine[]; readonly totalCents: number; readonly currency: string }
+  | { readonly ok: false; readonly reason: 'PRODUCT_NOT_FOUND' | 'INSUFFICIENT_STOCK' | 'MIXED_CURRENCY'; readonly productId: string };
+
+/** Prices an order against the products as locked in the transaction: pure, so it is unit-tested. */
+export function priceOrder(request: OrderRequest, products: ReadonlyMap<string, PricedProduct>): PricingOutcome {
+  const lines: OrderLine[] = [];
+  let currency: string | undefined;
+  for (const item of request.items) {
+    const product = products.get(item.productId);
+    if (!product) return { ok: false, reason: 'PRODUCT_NOT_FOUND', productId: item.productId };
+    if (product.stock < item.quantity) return { ok: false, reason: 'INSUFFICIENT_STOCK', productId: item.productId };
+    currency ??= product.currency;
+    if (product.currency !== currency) return { ok: false, reason: 'MIXED_CURRENCY', productId: item.productId };
+    lines.push({ productId: item.productId, quantity: item.quantity, unitPriceCents: product.priceCents });
+  }
+  const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+  return { ok: true, lines, totalCents, currency: currency! };
+}

@@ -1,0 +1,4 @@
+import { startServer } from '#shared/http.js';
+import { buildOrdersApp } from './main.js';
+
+void startServer(buildOrdersApp());

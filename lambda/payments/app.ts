@@ -1,0 +1,62 @@
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { Hono } from 'hono';
+import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
+import { AppError } from '#shared/errors.js';
+import { addHealth } from '#shared/health.js';
+import { createApp, jsonBody, parse } from '#shared/http.js';
+import type { TokenIssuer } from '#shared/tokens.js';
+import { idempotencyKeySchema, type Payment, paymentRequestSchema } from './domain.js';
+import type { PayInput } from './usecase.js';
+
+export interface PaymentsDeps {
+  readonly pay: (input: PayInput) => Promise<Payment>;
+  readonly persistenceStore: BasePersistenceLayer;
+  readonly tokens: TokenIssuer;
+  readonly ping: () => Promise<unknown>;
+  /** How long a duplicate waits for the first request with its key before giving up. */
+  readonly inProgressWaitMs?: number;
+}
+
+export function paymentsApp({ pay, persistenceStore, tokens, ping, inProgressWaitMs = 10_000 }: PaymentsDeps) {
+  // Key: the caller and their Idempotency-Key. Payload check: the same key with another body is refused.
+  const idempotentPay = makeIdempotent(pay, {
+    persistenceStore,
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: '[userId, key]',
+      payloadValidationJmesPath: '[orderId, token]',
+      expiresAfterSeconds: 24 * 3600,
+    }),
+  });
+
+  const app = createApp();
+  addHealth(app, { database: ping });
+  const signedIn = new Hono<{ Variables: SignedInVariables }>();
+  signedIn.use('*', requireUser(tokens));
+  signedIn.post('/', async (c) => {
+    const key = parse(idempotencyKeySchema, c.req.header('idempotency-key'));
+    const body = await jsonBody(c, paymentRequestSchema);
+    const input: PayInput = { userId: c.get('userId'), key, orderId: body.orderId, token: body.paymentMethod.token };
+    const deadline = Date.now() + inProgressWaitMs;
+    for (;;) {
+      try {
+        return c.json(await idempotentPay(input), 201);
+      } catch (err) {
+        if (err instanceof IdempotencyValidationError) {
+          throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
+        }
+        // A concurrent duplicate: wait for the first request's result rather than charging again.
+        if (err instanceof IdempotencyAlreadyInProgressError && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        if (err instanceof IdempotencyAlreadyInProgressError) {
+          throw new AppError(409, 'PAYMENT_IN_PROGRESS', 'A payment with this Idempotency-Key is in progress; retry shortly');
+        }
+        throw (err as { cause?: unknown }).cause instanceof AppError ? (err as { cause: AppError }).cause : err;
+      }
+    }
+  });
+  app.route('/payments', signedIn);
+  return app;
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export const paymentRequestSchema = z.object({
+  orderId: z.string().min(1, 'is required'),
+  paymentMethod: z.object({ token: z.string().min(1, 'is required').max(200) }),
+});
+export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
+
+/** `Idempotency-Key`: 8–128 visible ASCII characters. */
+export const idempotencyKeySchema = z
+  .string('is required')
+  .min(8, 'must be 8 to 128 characters')
+  .max(128, 'must be 8 to 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters');
+
+export interface Payment {
+  readonly paymentId: string;
+  readonly orderId: string;
+  readonly status: 'SUCCEEDED';
+  readonly amountCents: number;
+  readonly currency: string;
+}
+
+export { type ConfirmationJob, confirmationJobSchema, renderConfirmation } from '#shared/confirmation.js';

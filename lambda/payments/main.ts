@@ -1,0 +1,35 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { z } from 'zod';
+import { databaseFromEnv } from '#shared/db.js';
+import { dbEnv, loadEnv, tokenEnv } from '#shared/env.js';
+import { RecentWrites } from '#shared/recent-writes.js';
+import { redisFromEnv } from '#shared/redis.js';
+import { tokenIssuerFromEnv } from '#shared/tokens.js';
+import { paymentsApp } from './app.js';
+import { SandboxProvider } from './provider.js';
+import { sqsJobQueue } from './queue.js';
+import { PaymentStore } from './store.js';
+import { makePay } from './usecase.js';
+
+export async function buildPaymentsApp(provider = new SandboxProvider()) {
+  const env = loadEnv({
+    ...dbEnv,
+    ...tokenEnv,
+    IDEMPOTENCY_TABLE: z.string().min(1),
+    EMAIL_QUEUE_URL: z.string().url(),
+    // Optional: with Redis, orders reads a just-paid order from the primary (read-your-writes).
+    REDIS_HOST: z.string().optional(),
+    REDIS_PORT: z.coerce.number().int().positive().default(6379),
+    REDIS_TLS: z.enum(['true', 'false']).default('false'),
+    REDIS_AUTH_SECRET_ARN: z.string().optional(),
+  });
+  const db = await databaseFromEnv(env);
+  const recentWrites = env.REDIS_HOST ? new RecentWrites(await redisFromEnv({ ...env, REDIS_HOST: env.REDIS_HOST })) : undefined;
+  const pay = makePay({ store: new PaymentStore(db), provider, queue: sqsJobQueue(env.EMAIL_QUEUE_URL), recentWrites });
+  return paymentsApp({
+    pay,
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+    tokens: tokenIssuerFromEnv(env),
+    ping: () => db.ping(),
+  });
+}

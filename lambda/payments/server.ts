@@ -1,0 +1,4 @@
+import { startServer } from '#shared/http.js';
+import { buildPaymentsApp } from './main.js';
+
+void startServer(buildPaymentsApp());

@@ -1,0 +1,129 @@
+import pg from 'pg';
+import { logger, metrics } from './observability.js';
+import { secretCredentials } from './secrets.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+export interface DatabaseSettings {
+  readonly writerHost: string;
+  /** Replica endpoints; empty sends reads to the writer. */
+  readonly readerHosts: readonly string[];
+  readonly port: number;
+  readonly database: string;
+  readonly ssl: boolean;
+  readonly credentials: () => Promise<{ username: string; password: string }>;
+  /** Pool size per endpoint; a Lambda container serves one request at a time. */
+  readonly maxConnections?: number;
+}
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * The writer pool and one reader pool, created once per container. Reads go to a replica and fall
+ * back to the writer when the replica cannot be reached, so a lost replica costs load, not errors.
+ */
+export class Database {
+  readonly writer: pg.Pool;
+  private readonly readers: pg.Pool[];
+  private next = 0;
+
+  private constructor(settings: DatabaseSettings, username: string) {
+    // A reader may name its own port (`host:port`), e.g. a second local cluster in tests.
+    const pool = (endpoint: string) => {
+      const [host, port] = endpoint.split(':');
+      return new pg.Pool({
+        host,
+        port: port ? Number(port) : settings.port,
+        database: settings.database,
+        user: username,
+        // Fetched (from a short cache) per new connection, so a rotated password is picked up.
+        password: async () => (await settings.credentials()).password,
+        ssl: settings.ssl ? { rejectUnauthorized: false } : false,
+        max: settings.maxConnections ?? 5,
+        connectionTimeoutMillis: 2000,
+        idleTimeoutMillis: 60_000,
+      });
+    };
+    this.writer = pool(settings.writerHost);
+    this.readers = settings.readerHosts.filter((h) => h.length > 0).map(pool);
+    for (const p of [this.writer, ...this.readers]) p.on('error', (err) => logger.warn('idle database client error', { err }));
+  }
+
+  /** Reads the user name from the secret, then creates the pools (no connection is opened yet). */
+  static async open(settings: DatabaseSettings): Promise<Database> {
+    const { username } = await settings.credentials();
+    return new Database(settings, username);
+  }
+
+  /** Runs `fn` in one transaction on the writer. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.writer.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs a read on a replica, or on the writer when no replica answers. */
+  async read<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
+    if (this.readers.length === 0) return fn(this.writer);
+    const reader = this.readers[this.next++ % this.readers.length];
+    let client: pg.PoolClient;
+    try {
+      client = await reader.connect();
+    } catch (err) {
+      logger.warn('replica unreachable, reading from the primary', { err: (err as Error).message });
+      metrics.addMetric('ReplicaFallback', MetricUnit.Count, 1);
+      return fn(this.writer);
+    }
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Whether a replica has replayed the WAL up to `lsn` (the primary always has). */
+  async replicaCaughtUp(lsn: string): Promise<boolean> {
+    return this.read(async (db) => {
+      const { rows } = await db.query<{ caught_up: boolean | null }>(
+        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up',
+        [lsn],
+      );
+      return rows[0].caught_up ?? true;
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.writer.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.writer, ...this.readers].map((p) => p.end()));
+  }
+}
+
+/** The database from the runtime contract's `DB_*` variables. */
+export function databaseFromEnv(env: {
+  DB_WRITER_HOST: string;
+  DB_READER_HOSTS?: string;
+  DB_PORT: number;
+  DB_NAME: string;
+  DB_SECRET_ARN: string;
+  DB_SSL: 'require' | 'disable';
+}): Promise<Database> {
+  return Database.open({
+    writerHost: env.DB_WRITER_HOST,
+    readerHosts: (env.DB_READER_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    port: env.DB_PORT,
+    database: env.DB_NAME,
+    ssl: env.DB_SSL === 'require',
+    credentials: () => secretCredentials(env.DB_SECRET_ARN),
+  });
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { serve } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import { handle } from 'hono/aws-lambda';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import { AppError, errorBody, validationError } from './errors.js';
+import { logger, metrics } from './observability.js';
+
+/** Largest accepted request body. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A service's HTTP app: the same Hono app runs behind API Gateway (`lambdaHandler`) and in a
+ * container (`startServer`). It owns what every service answers the same way: correlation ids and
+ * one access-log line per request, the JSON error shape, 404 for unknown routes, 413 past 64 KiB, and
+ * a 500 without internals for faults.
+ */
+export function createApp(): Hono {
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    const lambdaContext = (c.env as { requestContext?: { requestId?: string } } | undefined)?.requestContext;
+    const correlationId = c.req.header('x-correlation-id') ?? lambdaContext?.requestId ?? randomUUID();
+    logger.appendKeys({ correlationId });
+    const started = performance.now();
+    await next();
+    c.header('x-correlation-id', correlationId);
+    logger.info('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - started),
+    });
+    logger.removeKeys(['correlationId']);
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorBody(new AppError(413, 'PAYLOAD_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
+    }),
+  );
+  app.notFound((c) => c.json(errorBody(new AppError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)), 404));
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);
+    logger.error('unhandled fault', err);
+    metrics.addMetric('Faults', MetricUnit.Count, 1);
+    return c.json(errorBody(new AppError(500, 'INTERNAL', 'Something went wrong on our side; try again')), 500);
+  });
+  return app;
+}
+
+/** The request's JSON body, checked against `schema`; 400 naming each bad field otherwise. */
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await c.req.text());
+  } catch {
+    throw validationError([{ field: 'body', problem: 'must be a JSON document' }], 'The body is not valid JSON');
+  }
+  return parse(schema, raw);
+}
+
+/** Checks a value (query, params, body) against `schema`; 400 naming each bad field otherwise. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw validationError(
+    result.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : 'body', problem: i.message })),
+  );
+}
+
+/** The Lambda entry of an app: API Gateway REST proxy events in, proxy results out. */
+export function lambdaHandler(app: Promise<Hono> | Hono) {
+  let handler: ReturnType<typeof handle> | undefined;
+  return async (event: Parameters<ReturnType<typeof handle>>[0], context: Parameters<ReturnType<typeof handle>>[1]) => {
+    handler ??= handle(await app);
+    try {
+      return await handler(event, context);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** The container entry of an app: an HTTP server on `PORT` (default 8080). */
+export async function startServer(app: Promise<Hono> | Hono, port = Number(process.env.PORT ?? 8080)) {
+  const resolved = await app;
+  const server = serve({ fetch: resolved.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' });
+  logger.info('listening', { port });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return server;
+}

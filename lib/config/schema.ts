@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/**
+ * The shape of a stage. Every value that differs between stages is a field here, and nothing else
+ * in `lib/` reads context or the environment. Validation runs before any construct is created, so a
+ * bad value fails synth with one message naming the field.
+ */
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const awsAccount = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
+/** AWS WAF rate-based rules accept limits from 10 to 2,000,000,000 requests per window. */
+const wafLimit = z.number().int().min(10).max(2_000_000_000);
+const throttle = z.strictObject({ rateLimit: z.number().positive(), burstLimit: positiveInt });
+
+export const SERVICE_NAMES = ['auth', 'catalog', 'orders', 'payments'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+const lambdaCompute = z.strictObject({ kind: z.literal('lambda') });
+const fargateCompute = z
+  .strictObject({
+    kind: z.literal('fargate'),
+    minTasks: positiveInt,
+    maxTasks: positiveInt,
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).optional(),
+    memoryLimitMiB: positiveInt.optional(),
+  })
+  .refine((c) => c.maxTasks >= c.minTasks, { message: 'maxTasks must be >= minTasks', path: ['maxTasks'] });
+const compute = z.discriminatedUnion('kind', [lambdaCompute, fargateCompute]);
+
+const rdsDatabase = z.strictObject({
+  kind: z.literal('rds'),
+  /** e.g. `t4g.micro`: instance class and size as in `ec2.InstanceType`. */
+  instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'an instance type such as t4g.micro'),
+  readReplicas: nonNegativeInt.max(5),
+  multiAz: z.boolean(),
+  allocatedStorageGiB: z.number().int().min(20).max(65536),
+  backupRetentionDays: z.number().int().min(1).max(35),
+  /** RDS Proxy in front of the primary, pooling the Lambda functions' connections. */
+  proxy: z.boolean(),
+});
+const externalDatabase = z.strictObject({
+  kind: z.literal('external'),
+  host: z.string().min(1),
+  readerHosts: z.array(z.string().min(1)),
+  port: z.number().int().min(1).max(65535),
+  username: z.string().min(1),
+});
+const elastiCache = z.strictObject({
+  kind: z.literal('elasticache'),
+  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'a node type such as cache.t4g.micro'),
+  replicas: nonNegativeInt.max(5),
+});
+const externalCache = z.strictObject({
+  kind: z.literal('external'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+
+export const stageConfigSchema = z
+  .strictObject({
+    stage: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    env: z.strictObject({ account: awsAccount, region: awsRegion }),
+    /** Custom domain; without one the CloudFront domain serves the shop. */
+    domain: z.strictObject({ name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a DNS name'), hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, 'a Route 53 hosted zone id') }).optional(),
+    /** Bundle the AWS SDK into Lambda bundles (MiniStack's local executor has no @aws-sdk/lib-dynamodb). Default false. */
+    bundleAwsSdk: z.boolean().optional(),
+    network: z.strictObject({
+      maxAzs: z.number().int().min(1).max(3),
+      natGateways: nonNegativeInt.max(3),
+      /** VPC flow logs; off only where the platform has none (MiniStack 1.5.33 cannot create AWS::EC2::FlowLog). Default true. */
+      flowLogs: z.boolean().optional(),
+      /** Strip the default security group's rules (a Node custom resource needing @aws-sdk/client-ec2, which MiniStack's Lambda executor lacks). Default true. */
+      restrictDefaultSecurityGroup: z.boolean().optional(),
+      /** Interface endpoints for Secrets Manager and SQS when natGateways is 0 (MiniStack's VPC has no CidrBlock attribute their security group needs). Default true. */
+      interfaceEndpoints: z.boolean().optional(),
+    }),
+    database: z.discriminatedUnion('kind', [rdsDatabase, externalDatabase]),
+    cache: z.discriminatedUnion('kind', [elastiCache, externalCache]),
+    cacheTtlSeconds: z.number().int().min(1).max(86_400),
+    services: z.strictObject({ auth: compute, catalog: compute, orders: compute, payments: compute }),
+    waf: z.strictObject({
+      requestsPerIp: wafLimit,
+      loginRequestsPerIp: wafLimit,
+      evaluationWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]),
+      /** Attach the REGIONAL web ACL to the API stage and ALB (the emulator cannot associate web ACLs). */
+      regionalAcl: z.boolean(),
+    }),
+    api: z.strictObject({ throttle, writeThrottle: throttle }),
+    /** Where clients reach the API: through CloudFront `/api`, or straight at API Gateway. */
+    publicApi: z.enum(['cloudfront', 'apigateway']),
+    /**
+     * Who puts the storefront page into the site bucket: CDK's BucketDeployment (a Lambda running the
+     * AWS CLI from a layer at /opt), or `scripts/local.sh` after deploy (MiniStack 1.5.33 does not mount
+     * layers at /opt). Default 'bucketDeployment'.
+     */
+    pageUpload: z.enum(['bucketDeployment', 'script']).optional(),
+    email: z.strictObject({
+      sender: z.email(),
+      sendsPerSecond: z.number().positive().max(1000),
+      workerConcurrency: z.number().int().min(2).max(1000),
+      /** Deliveries of a job before it is dead-lettered. Default 5. */
+      maxReceiveCount: z.number().int().min(1).max(1000).optional(),
+      /** Worker timeout; the queue's visibility timeout is six times it. Default 30. */
+      workerTimeoutSeconds: z.number().int().min(1).max(900).optional(),
+    }),
+    alarmEmail: z.email().optional(),
+    /** CloudWatch alarms (all metric math, from cdk-monitoring-constructs; MiniStack 1.5.33 rejects metric math alarms). Default true. */
+    alarms: z.boolean().optional(),
+    /** CodeDeploy canary with alarm rollback for the service functions. */
+    canaryDeployments: z.boolean(),
+    logRetentionDays: z.union([z.literal(1), z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
+    /** `destroy` for throwaway stages; `retain` keeps data when a stack is deleted. */
+    removalPolicy: z.enum(['destroy', 'retain', 'snapshot']),
+    deletionProtection: z.boolean(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.waf.loginRequestsPerIp > c.waf.requestsPerIp) {
+      ctx.addIssue({ code: 'custom', path: ['waf', 'loginRequestsPerIp'], message: 'must be <= waf.requestsPerIp (the login rule is the stricter one)' });
+    }
+    if (c.database.kind === 'rds' && c.database.readReplicas > 0 && c.database.backupRetentionDays < 1) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'backupRetentionDays'], message: 'read replicas need automated backups (>= 1 day)' });
+    }
+    const usesFargate = Object.values(c.services).some((s) => s.kind === 'fargate');
+    if (usesFargate && c.network.natGateways === 0) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'natGateways'], message: 'Fargate services pull images and reach AWS APIs: natGateways must be >= 1' });
+    }
+    if (c.deletionProtection && c.removalPolicy === 'destroy') {
+      ctx.addIssue({ code: 'custom', path: ['removalPolicy'], message: "deletionProtection needs removalPolicy 'retain' or 'snapshot'" });
+    }
+  });
+
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+export type ComputeConfig = z.infer<typeof compute>;
+export type DatabaseConfig = StageConfig['database'];
+export type CacheConfig = StageConfig['cache'];

@@ -1,0 +1,104 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface ContainerPlatformProps {
+  readonly vpc: ec2.IVpc;
+  /**
+   * Subnets of the load balancer and of the VPC link's network interfaces.
+   * @default private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Bucket (same region, S3-managed encryption) receiving the ALB's access logs.
+   * @default - a private bucket of its own, logs kept 90 days
+   */
+  readonly accessLogBucket?: s3.IBucket;
+  /**
+   * What happens to the access-log bucket this construct creates when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Protect the load balancer from deletion.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/** Body of the listener's default answer, in the services' error shape. */
+const NOT_FOUND_BODY = JSON.stringify({ error: { code: 'NOT_FOUND', message: 'No such route', details: [] } });
+
+/**
+ * What the container services share: an ECS cluster with Container Insights, an internal ALB whose
+ * listener answers unknown paths with a JSON 404 (services add their own path rules), and the API
+ * Gateway VPC link (V2) through which the REST API reaches that ALB without an NLB in between.
+ */
+export class ContainerPlatform extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly listener: elbv2.ApplicationListener;
+  readonly vpcLink: apigwv2.VpcLink;
+
+  constructor(scope: Construct, id: string, props: ContainerPlatformProps) {
+    super(scope, id);
+    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: false,
+      vpcSubnets: subnets,
+      dropInvalidHeaderFields: true,
+      deletionProtection: props.deletionProtection ?? false,
+    });
+    this.loadBalancer.logAccessLogs(props.accessLogBucket ?? this.createLogBucket(props.logRemovalPolicy), 'alb');
+
+    // Plain HTTP inside the VPC: the ALB is internal and only the VPC link's ENIs may reach it.
+    this.listener = this.loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: NOT_FOUND_BODY,
+      }),
+    });
+
+    const linkSecurityGroup = new ec2.SecurityGroup(this, 'VpcLinkSecurityGroup', {
+      vpc: props.vpc,
+      description: 'API Gateway VPC link to the internal ALB',
+      allowAllOutbound: false,
+    });
+    this.loadBalancer.connections.allowFrom(linkSecurityGroup, ec2.Port.tcp(80), 'API Gateway VPC link');
+    this.vpcLink = new apigwv2.VpcLink(this, 'VpcLink', {
+      vpc: props.vpc,
+      subnets,
+      securityGroups: [linkSecurityGroup],
+    });
+  }
+
+  private createLogBucket(removalPolicy = RemovalPolicy.RETAIN): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // ALB access logs only support SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
+    });
+    return bucket;
+  }
+}

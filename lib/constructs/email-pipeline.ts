@@ -1,0 +1,142 @@
+import * as path from 'node:path';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CacheAccess } from './database-access.js';
+import { ServiceFunction } from './service-function.js';
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+/** AWS's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
+export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
+
+export interface EmailPipelineProps {
+  /** SES identity the confirmations are sent from (an address, or a domain). */
+  readonly sender: string;
+  /** Sends per second across every concurrent worker (the provider's rate). */
+  readonly sendsPerSecond: number;
+  /** Most concurrent worker invocations the queue may drive (SQS event source `maxConcurrency`). */
+  readonly maxConcurrency: number;
+  readonly cache: CacheAccess;
+  readonly idempotencyTable: dynamodb.ITable;
+  /**
+   * Deliveries before a job is moved to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Worker timeout; the queue's visibility timeout is derived from it.
+   * @default Duration.seconds(30)
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * Queue visibility timeout; must be at least six times `workerTimeout`.
+   * @default - six times `workerTimeout`
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * The worker's TypeScript entry.
+   * @default lambda/email-worker/handler.ts
+   */
+  readonly workerEntry?: string;
+  /**
+   * See `ServiceFunctionProps.bundleAwsSdk`.
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly logRetention?: logs.RetentionDays;
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Order confirmations leave the request: an encrypted SQS queue with a dead-letter queue, and the
+ * email worker that drains it through SES at no more than the provider's rate (a token bucket in
+ * Redis shared by all its instances), reporting partial batch failures so one bad job does not
+ * redeliver its batch.
+ */
+export class EmailPipeline extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly worker: ServiceFunction;
+  readonly identity: ses.EmailIdentity;
+
+  constructor(scope: Construct, id: string, props: EmailPipelineProps) {
+    super(scope, id);
+    const workerTimeout = props.workerTimeout ?? Duration.seconds(30);
+    const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(workerTimeout.toSeconds() * VISIBILITY_TO_TIMEOUT_RATIO);
+    if (visibilityTimeout.toSeconds() < workerTimeout.toSeconds() * VISIBILITY_TO_TIMEOUT_RATIO) {
+      throw new Error(
+        `EmailPipeline: visibilityTimeout (${visibilityTimeout.toSeconds()} s) must be at least ${VISIBILITY_TO_TIMEOUT_RATIO} x workerTimeout (${workerTimeout.toSeconds()} s)`,
+      );
+    }
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      removalPolicy: props.removalPolicy,
+    });
+    this.identity = new ses.EmailIdentity(this, 'Sender', {
+      identity: props.sender.includes('@') ? ses.Identity.email(props.sender) : ses.Identity.domain(props.sender),
+    });
+
+    const { cache } = props;
+    this.worker = new ServiceFunction(this, 'Worker', {
+      service: 'email-worker',
+      entry: props.workerEntry ?? path.join(REPO_ROOT, 'lambda', 'email-worker', 'handler.ts'),
+      timeout: workerTimeout,
+      bundleAwsSdk: props.bundleAwsSdk,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: {
+        EMAIL_SENDER: props.sender,
+        EMAIL_RATE_PER_SECOND: String(props.sendsPerSecond),
+        IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
+        REDIS_HOST: cache.host,
+        REDIS_PORT: cache.port,
+        REDIS_TLS: String(cache.tls),
+        ...(cache.authSecret ? { REDIS_AUTH_SECRET_ARN: cache.authSecret.secretArn } : {}),
+      },
+    });
+    const fn = this.worker.function;
+    fn.addEventSource(
+      new eventsources.SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 10,
+        maxConcurrency: props.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    props.idempotencyTable.grantReadWriteData(fn);
+    cache.authSecret?.grantRead(fn);
+    if (props.vpc && cache.connections) {
+      // The default port, not `cache.port`: that is the replication group's deploy-time attribute.
+      fn.connections.allowToDefaultPort(cache.connections, 'Email worker to Redis');
+    }
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [this.identity.emailIdentityArn],
+      }),
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface IdempotencyTableProps {
+  /**
+   * Point-in-time recovery: on in prod, where a lost record could mean a second charge.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * @default RemovalPolicy.DESTROY (records live a day at most)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Idempotency records of payments and confirmation emails, in the layout Powertools' DynamoDB
+ * persistence layer expects (`id` key, `expiration` TTL), so expired records vanish on their own.
+ */
+export class IdempotencyTable extends Construct {
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props: IdempotencyTableProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+  }
+}

@@ -1,0 +1,211 @@
+import { Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+
+/** Where the web ACL can be attached: CloudFront (must live in us-east-1) or a regional resource. */
+export type WebAclScope = 'CLOUDFRONT' | 'REGIONAL';
+
+/** A stricter per-IP limit applied only to requests whose path matches. */
+export interface PathRateLimit {
+  /** Path as the protected resource sees it, matched as a prefix after lower-casing, e.g. `/api/auth/login`. */
+  readonly pathPrefix: string;
+  /** Requests one client IP may send to that path per evaluation window (WAF minimum: 10). */
+  readonly requestsPerIp: number;
+}
+
+/** A header every request must carry, with an exact value; requests without it are blocked (403). */
+export interface RequiredHeader {
+  /** Header name, e.g. `x-origin-verify`. */
+  readonly name: string;
+  /**
+   * Expected value. Pass a dynamic reference (`secret.secretValue.unsafeUnwrap()`), never a literal,
+   * so the template holds only `{{resolve:secretsmanager:...}}`.
+   */
+  readonly value: string;
+}
+
+export interface RateLimitedWebAclProps {
+  /** CLOUDFRONT (stack must be in us-east-1) or REGIONAL (API Gateway stage, ALB). */
+  readonly scope: WebAclScope;
+  /** Requests one client IP may send per evaluation window to anything (WAF minimum: 10). */
+  readonly requestsPerIp: number;
+  /**
+   * Stricter limits on sensitive paths (login).
+   * @default - none
+   */
+  readonly pathRateLimits?: readonly PathRateLimit[];
+  /**
+   * Window over which WAF counts requests per IP: 60, 120, 300 or 600 seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly evaluationWindow?: Duration;
+  /**
+   * Where the client IP is read. `forwarded` uses the first address of `X-Forwarded-For`, for a
+   * regional ACL that only sees traffic relayed by CloudFront (whose own IPs would otherwise be
+   * rate-limited); it is a backstop, the authoritative per-IP limit is the CloudFront ACL's.
+   * @default 'source'
+   */
+  readonly clientIp?: 'source' | 'forwarded';
+  /**
+   * AWS managed rule groups evaluated after the rate rules, by name (vendor `AWS`).
+   * @default common rule set, known bad inputs, Amazon IP reputation list
+   */
+  readonly managedRuleGroups?: readonly string[];
+  /**
+   * Block every request that does not carry this header and value (checked first).
+   * @default - no header check
+   */
+  readonly requiredHeader?: RequiredHeader;
+}
+
+/** Managed rule groups every ACL gets unless the caller chooses otherwise. */
+export const DEFAULT_MANAGED_RULE_GROUPS: readonly string[] = [
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+  'AWSManagedRulesAmazonIpReputationList',
+];
+
+/** Body of the 429 answer, in the services' error shape so clients parse one format. */
+export const RATE_LIMITED_BODY = JSON.stringify({
+  error: { code: 'RATE_LIMITED', message: 'Too many requests, retry later', details: [] },
+});
+const FORBIDDEN_BODY = JSON.stringify({
+  error: { code: 'FORBIDDEN', message: 'Requests must come through the storefront', details: [] },
+});
+const RATE_LIMITED_KEY = 'rate-limited';
+const FORBIDDEN_KEY = 'forbidden';
+const ALLOWED_WINDOWS = [60, 120, 300, 600];
+const WAF_MIN_RATE_LIMIT = 10;
+
+/**
+ * A WAFv2 web ACL that rate-limits per client IP (globally and, more strictly, on chosen paths),
+ * answers over-limit clients with a JSON 429, and runs AWS managed rule groups.
+ * The same construct serves CloudFront (us-east-1) and regional resources.
+ */
+export class RateLimitedWebAcl extends Construct {
+  readonly webAcl: wafv2.CfnWebACL;
+  /** ARN to hand to CloudFront (`webAclId`) or to `associate`. */
+  readonly webAclArn: string;
+  /** Generated name, the `WebACL` dimension of the AWS/WAFV2 metrics. */
+  readonly webAclName: string;
+  private readonly scope: WebAclScope;
+
+  constructor(scope: Construct, id: string, props: RateLimitedWebAclProps) {
+    super(scope, id);
+    this.scope = props.scope;
+    const region = Stack.of(this).region;
+    if (props.scope === 'CLOUDFRONT' && !Token.isUnresolved(region) && region !== 'us-east-1') {
+      throw new Error(`RateLimitedWebAcl: a CLOUDFRONT web ACL must be in us-east-1, this stack is in ${region}`);
+    }
+    const windowSec = (props.evaluationWindow ?? Duration.minutes(5)).toSeconds();
+    if (!ALLOWED_WINDOWS.includes(windowSec)) {
+      throw new Error(`RateLimitedWebAcl: evaluationWindow must be one of ${ALLOWED_WINDOWS.join(', ')} seconds, got ${windowSec}`);
+    }
+    for (const limit of [props.requestsPerIp, ...(props.pathRateLimits ?? []).map((p) => p.requestsPerIp)]) {
+      if (limit < WAF_MIN_RATE_LIMIT) {
+        throw new Error(`RateLimitedWebAcl: rate limits must be at least ${WAF_MIN_RATE_LIMIT}, got ${limit}`);
+      }
+    }
+
+    const ipKey = props.clientIp === 'forwarded'
+      ? { aggregateKeyType: 'FORWARDED_IP', forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' } }
+      : { aggregateKeyType: 'IP' };
+    const rules: wafv2.CfnWebACL.RuleProperty[] = [];
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+
+    if (props.requiredHeader) {
+      rules.push({
+        name: 'RequireOriginHeader',
+        priority: rules.length,
+        action: { block: { customResponse: { responseCode: 403, customResponseBodyKey: FORBIDDEN_KEY } } },
+        statement: {
+          notStatement: {
+            statement: {
+              byteMatchStatement: {
+                fieldToMatch: { singleHeader: { Name: props.requiredHeader.name.toLowerCase() } },
+                positionalConstraint: 'EXACTLY',
+                searchString: props.requiredHeader.value,
+                textTransformations: [{ priority: 0, type: 'NONE' }],
+              },
+            },
+          },
+        },
+        visibilityConfig: visibility('RequireOriginHeader'),
+      });
+    }
+
+    // Path rules come before the global one so a login flood is answered by the stricter rule.
+    (props.pathRateLimits ?? []).forEach((path, index) => {
+      const name = `PathRateLimit${index}`;
+      rules.push({
+        name,
+        priority: rules.length,
+        action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: RATE_LIMITED_KEY } } },
+        statement: {
+          rateBasedStatement: {
+            ...ipKey,
+            limit: path.requestsPerIp,
+            evaluationWindowSec: windowSec,
+            scopeDownStatement: {
+              byteMatchStatement: {
+                fieldToMatch: { uriPath: {} },
+                positionalConstraint: 'STARTS_WITH',
+                searchString: path.pathPrefix.toLowerCase(),
+                // Decoding then lower-casing stops `/api/Auth/%6Cogin` from slipping past the rule.
+                textTransformations: [
+                  { priority: 0, type: 'URL_DECODE' },
+                  { priority: 1, type: 'LOWERCASE' },
+                ],
+              },
+            },
+          },
+        },
+        visibilityConfig: visibility(name),
+      });
+    });
+
+    rules.push({
+      name: 'RateLimitPerIp',
+      priority: rules.length,
+      action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: RATE_LIMITED_KEY } } },
+      statement: { rateBasedStatement: { ...ipKey, limit: props.requestsPerIp, evaluationWindowSec: windowSec } },
+      visibilityConfig: visibility('RateLimitPerIp'),
+    });
+
+    for (const group of props.managedRuleGroups ?? DEFAULT_MANAGED_RULE_GROUPS) {
+      rules.push({
+        name: group,
+        priority: rules.length,
+        overrideAction: { none: {} },
+        statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group } },
+        visibilityConfig: visibility(group),
+      });
+    }
+
+    this.webAcl = new wafv2.CfnWebACL(this, 'Resource', {
+      scope: props.scope,
+      defaultAction: { allow: {} },
+      customResponseBodies: {
+        [RATE_LIMITED_KEY]: { contentType: 'APPLICATION_JSON', content: RATE_LIMITED_BODY },
+        [FORBIDDEN_KEY]: { contentType: 'APPLICATION_JSON', content: FORBIDDEN_BODY },
+      },
+      rules,
+      visibilityConfig: visibility(id),
+    });
+    this.webAclArn = this.webAcl.attrArn;
+    // Ref of a web ACL is `name|id|scope`; the name is generated, so read it back from there.
+    this.webAclName = Fn.select(0, Fn.split('|', this.webAcl.ref));
+  }
+
+  /** Attaches this (REGIONAL) ACL to an API Gateway stage or ALB, by ARN. */
+  associate(id: string, resourceArn: string): wafv2.CfnWebACLAssociation {
+    if (this.scope !== 'REGIONAL') {
+      throw new Error('RateLimitedWebAcl: a CLOUDFRONT web ACL is attached through the distribution, not associate()');
+    }
+    return new wafv2.CfnWebACLAssociation(this, id, { resourceArn, webAclArn: this.webAclArn });
+  }
+}

@@ -1,0 +1,198 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { runbook } from './runbook.js';
+
+/** Namespace of every custom metric the services emit (Powertools metrics). */
+export const METRICS_NAMESPACE = 'Storefront';
+
+export interface ServiceFunctionProps {
+  /** Service identity: `POWERTOOLS_SERVICE_NAME`, and the name of its metrics dimension. */
+  readonly service: string;
+  /** TypeScript entry file, e.g. `lambda/catalog/handler.ts`. */
+  readonly entry: string;
+  /**
+   * Environment of the function (the runtime contract's variables).
+   * @default - only the Powertools variables
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Longest run of one invocation.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory; CPU grows with it, so the KDF in auth wants more than a read path.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * VPC to run in (needed to reach RDS and ElastiCache), placed in `vpcSubnets`.
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets for the function when `vpc` is set.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the stack is deleted.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Shift traffic to a new version through a `live` alias with a CodeDeploy canary (10% for five
+   * minutes), rolling back when the function's errors alarm or any of `canaryAlarms` fires.
+   * @default false - callers invoke `$LATEST`
+   */
+  readonly canary?: boolean;
+  /**
+   * Bundle the AWS SDK v3 instead of using the runtime's copy: emulators that run functions as
+   * local Node processes (MiniStack) only stub `@aws-sdk/client-*`, not `lib-dynamodb`/`util-dynamodb`.
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+  /**
+   * Extra alarms that roll a canary back (e.g. the API's 5xx rate).
+   * @default - the function's own error alarm only
+   */
+  readonly canaryAlarms?: cloudwatch.IAlarm[];
+  /**
+   * Files copied next to the bundle, relative to the repository root: `[from, to]` pairs.
+   * @default - none
+   */
+  readonly extraFiles?: ReadonlyArray<readonly [from: string, to: string]>;
+  /**
+   * Reserved concurrency.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * The one Lambda function construct of the app: every default (runtime, architecture, bundling,
+ * logging, tracing, Powertools settings, canary) lives here once, so services differ only in what is
+ * really different about them. `invokable` is what callers wire to: the `live` alias when canary
+ * deployments are on, the function otherwise.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  /** The function or its `live` alias: integrate, subscribe and grant invoke on this. */
+  readonly invokable: lambda.IFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const extraFiles = props.extraFiles ?? [];
+    // Outbound is opened explicitly: HTTPS to AWS APIs here, the database and cache by their consumers.
+    const securityGroup = props.vpc
+      ? new ec2.SecurityGroup(this, 'SecurityGroup', {
+          vpc: props.vpc,
+          description: `${props.service} function`,
+          allowAllOutbound: false,
+        })
+      : undefined;
+    securityGroup?.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (Secrets Manager, SQS, SES, DynamoDB, X-Ray)');
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+      securityGroups: securityGroup ? [securityGroup] : undefined,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.service,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        // The SDK v3 is in the runtime; everything else (Powertools, pg, ioredis, zod) is bundled.
+        // pg-native is pg's optional native binding, never used here.
+        externalModules: props.bundleAwsSdk ? ['pg-native'] : ['@aws-sdk/*', 'pg-native'],
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        ...(extraFiles.length > 0
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  extraFiles.map(([from, to]) => `mkdir -p "${outputDir}/${to}" && cp -R "${inputDir}/${from}/." "${outputDir}/${to}/"`),
+              },
+            }
+          : {}),
+      },
+    });
+
+    acknowledgeLambdaRole(this.function);
+
+    if (!props.canary) {
+      this.invokable = this.function;
+      return;
+    }
+    const alias = new lambda.Alias(this, 'Live', { aliasName: 'live', version: this.function.currentVersion });
+    this.invokable = alias;
+    const errors = alias.metricErrors({ period: Duration.minutes(1) }).createAlarm(this, 'CanaryErrors', {
+      alarmDescription: `${props.service}: errors on the live alias roll a canary deployment back. Runbook: ${runbook('lambda-errors')}`,
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
+      alias,
+      deploymentConfig: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+      alarms: [errors, ...(props.canaryAlarms ?? [])],
+    });
+    Validations.of(this.deploymentGroup.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+      reason: 'The AWS-maintained CodeDeploy policy for Lambda, limited to shifting alias traffic.',
+    });
+  }
+}
+
+/**
+ * The findings every Lambda role of this app has, acknowledged on that one role with the reason.
+ * Exported for the Provider framework's own functions, which have the same shape.
+ */
+export function acknowledgeLambdaRole(fn: lambda.Function): void {
+  const role = fn.role;
+  if (!role) return;
+  Validations.of(role).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWS-maintained policy: writes to the function\'s own log streams only.',
+    },
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'AWS-maintained policy: the ENI management a function in a VPC needs.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
+    },
+  );
+}

@@ -1,0 +1,268 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ApiBackend } from './api-backend.js';
+
+/** The services behind the API, by the path prefix they own. */
+export type ApiService = 'auth' | 'catalog' | 'orders' | 'payments';
+
+/** Steady-state requests per second and burst, as API Gateway throttles them. */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface StorefrontApiProps {
+  /** Where each service's routes go (Lambda or the internal ALB). */
+  readonly backends: Record<ApiService, ApiBackend>;
+  /** TOKEN authorizer (`lambda/auth/authorizer.ts`) guarding the signed-in routes. */
+  readonly authorizer: lambda.IFunction;
+  /**
+   * How long API Gateway caches an authorizer decision per token.
+   * @default Duration.minutes(5)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /** Stage-wide throttle. */
+  readonly throttle: Throttle;
+  /** Tighter throttle applied to every write (POST) method. */
+  readonly writeThrottle: Throttle;
+  /**
+   * Retention of the JSON access log.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * What happens to the access log group when the stack is deleted.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly accessLogRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Name of the deployment stage. It equals the CloudFront path prefix, so `/api/products` at the
+ * edge reaches stage `api`, resource `/products`, with no rewriting at CloudFront (ADR 0011).
+ */
+export const API_STAGE_NAME = 'api';
+
+type ModelName = 'Credentials' | 'NewOrder' | 'NewPayment';
+
+/** One row of the public contract (issue 3): path, method, owner, body model, sign-in, headers. */
+interface Route {
+  readonly path: string;
+  readonly method: 'GET' | 'POST';
+  readonly service: ApiService;
+  readonly body?: ModelName;
+  readonly signedIn: boolean;
+  readonly requiredHeaders?: readonly string[];
+}
+
+export const ROUTES: readonly Route[] = [
+  { path: '/auth/register', method: 'POST', service: 'auth', body: 'Credentials', signedIn: false },
+  { path: '/auth/login', method: 'POST', service: 'auth', body: 'Credentials', signedIn: false },
+  { path: '/products', method: 'GET', service: 'catalog', signedIn: false },
+  { path: '/products/{id}', method: 'GET', service: 'catalog', signedIn: false },
+  { path: '/orders', method: 'POST', service: 'orders', body: 'NewOrder', signedIn: true },
+  { path: '/orders/{id}', method: 'GET', service: 'orders', signedIn: true },
+  { path: '/payments', method: 'POST', service: 'payments', body: 'NewPayment', signedIn: true, requiredHeaders: ['Idempotency-Key'] },
+];
+
+// Ids are strings; the services own their format (UUIDs) and answer 404 for a malformed one.
+const ID: apigateway.JsonSchema = { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 64 };
+
+/**
+ * Body shapes, with the services' own bounds (lambda/<service>): the gateway rejects malformed
+ * bodies before any compute runs, and never rejects a body the service would accept.
+ */
+const MODELS: Record<ModelName, apigateway.JsonSchema> = {
+  Credentials: {
+    type: apigateway.JsonSchemaType.OBJECT,
+    required: ['email', 'password'],
+    properties: {
+      email: { type: apigateway.JsonSchemaType.STRING, minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
+      // The upper bound keeps a slow KDF from being fed megabytes.
+      password: { type: apigateway.JsonSchemaType.STRING, minLength: 8, maxLength: 256 },
+    },
+  },
+  NewOrder: {
+    type: apigateway.JsonSchemaType.OBJECT,
+    required: ['items'],
+    properties: {
+      items: {
+        type: apigateway.JsonSchemaType.ARRAY,
+        minItems: 1,
+        maxItems: 50,
+        items: {
+          type: apigateway.JsonSchemaType.OBJECT,
+          required: ['productId', 'quantity'],
+          additionalProperties: false,
+          properties: {
+            productId: ID,
+            quantity: { type: apigateway.JsonSchemaType.INTEGER, minimum: 1, maximum: 1000 },
+          },
+        },
+      },
+    },
+  },
+  NewPayment: {
+    type: apigateway.JsonSchemaType.OBJECT,
+    required: ['orderId', 'paymentMethod'],
+    properties: {
+      orderId: ID,
+      paymentMethod: {
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['token'],
+        properties: { token: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 256 } },
+      },
+    },
+  },
+};
+
+/**
+ * Gateway-generated errors in the services' shape `{error: {code, message, details}}`, with the
+ * services' codes. Gateway templates are plain substitution (no VTL, no escaping), so the raw
+ * `validationErrorString`, which holds quotes, cannot be embedded; `details` names the part of the
+ * request at fault and the message is API Gateway's quoted `messageString`.
+ */
+const GATEWAY_ERRORS: readonly [apigateway.ResponseType, string, string?, string?][] = [
+  [apigateway.ResponseType.BAD_REQUEST_BODY, 'VALIDATION_FAILED', undefined, '{"field":"body","problem":"does not match the request schema"}'],
+  [apigateway.ResponseType.BAD_REQUEST_PARAMETERS, 'VALIDATION_FAILED', undefined, '{"field":"headers","problem":"a required header or parameter is missing"}'],
+  [apigateway.ResponseType.UNAUTHORIZED, 'UNAUTHORIZED'],
+  [apigateway.ResponseType.ACCESS_DENIED, 'FORBIDDEN'],
+  // REST APIs answer unknown routes with 403 "Missing Authentication Token"; the contract says 404.
+  [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'NOT_FOUND', '404'],
+  [apigateway.ResponseType.THROTTLED, 'RATE_LIMITED'],
+  [apigateway.ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE'],
+  [apigateway.ResponseType.DEFAULT_4XX, 'BAD_REQUEST'],
+  [apigateway.ResponseType.DEFAULT_5XX, 'INTERNAL_ERROR'],
+];
+
+/**
+ * The shop's public REST API: the contract's routes on their services, JSON-schema validation of
+ * every body and required header, a cached TOKEN authorizer on the signed-in routes, stage-wide
+ * and tighter write throttles, JSON access logs, X-Ray tracing, and JSON gateway errors.
+ */
+export class StorefrontApi extends Construct {
+  readonly restApi: apigateway.RestApi;
+  readonly stage: apigateway.Stage;
+  readonly accessLogs: logs.LogGroup;
+  /** Invoke URL of the stage, without a trailing slash (`https://.../api`). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: StorefrontApiProps) {
+    super(scope, id);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    const writes = ROUTES.filter((r) => r.method !== 'GET');
+    const F = apigateway.AccessLogField;
+    this.restApi = new apigateway.RestApi(this, 'Resource', {
+      description: 'Storefront public API (reached through CloudFront)',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        methodOptions: Object.fromEntries(writes.map((r) => [`${r.path}/${r.method}`, {
+          throttlingRateLimit: props.writeThrottle.rateLimit,
+          throttlingBurstLimit: props.writeThrottle.burstLimit,
+        }])),
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify({
+          requestId: F.contextRequestId(),
+          time: F.contextRequestTime(),
+          ip: F.contextIdentitySourceIp(),
+          userAgent: F.contextIdentityUserAgent(),
+          method: F.contextHttpMethod(),
+          resource: F.contextResourcePath(),
+          path: F.contextPath(),
+          status: F.contextStatus(),
+          responseLength: F.contextResponseLength(),
+          latencyMs: F.contextResponseLatency(),
+          integrationLatencyMs: F.contextIntegrationLatency(),
+          integrationStatus: F.contextIntegrationStatus(),
+          userId: F.contextAuthorizer('userId'),
+          authorizerError: F.contextAuthorizerError(),
+          error: F.contextErrorMessage(),
+          errorType: F.contextErrorResponseType(),
+          wafStatus: F.contextWafResponseCode(),
+          traceId: F.contextXrayTraceId(),
+        })),
+      },
+    });
+    // The stacks output the URL under the names clients look for (ApiGatewayUrl, ApiUrl).
+    this.restApi.node.tryRemoveChild('Endpoint');
+    this.stage = this.restApi.deploymentStage;
+    const stack = Stack.of(this);
+    this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE_NAME}`;
+
+    for (const [type, code, statusCode, detail] of GATEWAY_ERRORS) {
+      this.restApi.addGatewayResponse(type.responseType, {
+        type,
+        statusCode,
+        responseHeaders: { 'Content-Type': "'application/json'" },
+        templates: {
+          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[${detail ?? ''}]}}`,
+        },
+      });
+    }
+
+    const validator = this.restApi.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const models = Object.fromEntries(Object.entries(MODELS).map(([name, schema]) => [name, this.restApi.addModel(name, {
+      contentType: 'application/json',
+      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, title: name, ...schema },
+    })])) as Record<ModelName, apigateway.Model>;
+
+    const authorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
+      handler: props.authorizer,
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+      validationRegex: '^Bearer [-0-9A-Za-z._~+/]+=*$',
+    });
+
+    for (const route of ROUTES) {
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => `method.request.path.${m[1]}`);
+      const headerParams = (route.requiredHeaders ?? []).map((h) => `method.request.header.${h}`);
+      const bound = props.backends[route.service].bind(resource, route);
+      const method = resource.addMethod(route.method, bound.integration, {
+        authorizer: route.signedIn ? authorizer : undefined,
+        authorizationType: route.signedIn ? apigateway.AuthorizationType.CUSTOM : apigateway.AuthorizationType.NONE,
+        requestValidator: validator,
+        requestModels: route.body ? { 'application/json': models[route.body] } : undefined,
+        requestParameters: Object.fromEntries([...pathParams, ...headerParams].map((p) => [p, true])),
+      });
+      if (bound.integrationTarget) {
+        (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride(
+          'Integration.IntegrationTarget', bound.integrationTarget);
+      }
+      if (!route.signedIn) {
+        for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
+          Validations.of(method).acknowledge({
+            id: rule,
+            reason: `${route.method} ${route.path} is public by contract (browsing, sign-up, sign-in)`,
+          });
+        }
+      } else {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: 'Signed-in routes use the TOKEN authorizer over the app\'s own signed tokens, not Cognito',
+        });
+      }
+    }
+
+    Validations.of(this.stage).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason: 'Execution logging needs the account-wide API Gateway CloudWatch role, which this app does not own; every request is in the JSON access log',
+    });
+  }
+}

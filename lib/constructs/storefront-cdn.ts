@@ -1,0 +1,269 @@
+import * as path from 'node:path';
+import { CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct, type IConstruct } from 'constructs';
+
+/** The storefront page, deployed as-is (no build step). */
+export const WEB_DIR = path.join(__dirname, '..', '..', 'web');
+
+/** Path prefix of the API at the edge; also the API Gateway stage name, so no rewrite is needed. */
+export const API_PATH_PREFIX = '/api';
+
+export interface StorefrontCdnProps {
+  /** The REST API behind `/api/*`; its stage must be named like the prefix (`api`). */
+  readonly api: apigateway.IRestApi;
+  /** Header CloudFront adds to every API request so the regional web ACL lets it through. */
+  readonly originHeader: { readonly name: string; readonly value: string };
+  /**
+   * CLOUDFRONT-scope web ACL (us-east-1), by ARN.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * Custom domain names (apex and `www`), with a us-east-1 certificate covering them.
+   * @default - the distribution's own `*.cloudfront.net` name
+   */
+  readonly domain?: { readonly names: readonly string[]; readonly certificate: acm.ICertificate };
+  /**
+   * How long the edge may serve `GET /api/products*` without asking the API.
+   * @default Duration.seconds(30)
+   */
+  readonly productsCacheTtl?: Duration;
+  /**
+   * API base the page uses, written to `config.json` beside it.
+   * @default '/api' (same origin, through this distribution)
+   */
+  readonly pageApiBase?: string;
+  /**
+   * Upload the page (and its `config.json`) with a BucketDeployment. Off where the platform cannot
+   * run it; the bucket is then filled from outside (`scripts/local.sh`).
+   * @default true
+   */
+  readonly deployPage?: boolean;
+  /**
+   * Days CloudFront and S3 access logs are kept.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * What happens to the site and log buckets when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Edge locations served.
+   * @default cloudfront.PriceClass.PRICE_CLASS_100
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+}
+
+/**
+ * The shop's front door: a CloudFront distribution serving the storefront page from a private S3
+ * bucket (OAC) and `/api/*` from API Gateway, HTTPS only, with security headers, a short edge
+ * cache for product reads and none for the rest of the API, and access logs.
+ */
+export class StorefrontCdn extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  readonly siteBucket: s3.Bucket;
+  readonly logBucket: s3.Bucket;
+  /** `https://` + the first custom domain or the distribution's domain. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: StorefrontCdnProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.logBucket = new s3.Bucket(this, 'Logs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      // CloudFront standard logging writes with ACLs.
+      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(props.logRetentionDays ?? 90) }],
+      removalPolicy,
+    });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket; logging it into itself would loop',
+    });
+
+    this.siteBucket = new s3.Bucket(this, 'Site', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: 's3/',
+      // A bad page deploy can be rolled back from the previous versions for a month.
+      versioned: true,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy,
+    });
+
+    const apiBase = props.pageApiBase ?? API_PATH_PREFIX;
+    // A page pointed at API Gateway directly (emulator) must be allowed to call it cross-origin.
+    const crossOriginApi = apiBase === API_PATH_PREFIX ? '' : ' https: http://localhost:* http://127.0.0.1:*';
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Storefront security headers',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: [
+            "default-src 'self'",
+            `connect-src 'self'${crossOriginApi}`,
+            "img-src 'self' data:",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "object-src 'none'",
+          ].join('; '),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    });
+
+    const region = props.api.env.region;
+    const apiOrigin = new origins.HttpOrigin(
+      `${props.api.restApiId}.execute-api.${region}.${Stack.of(this).urlSuffix}`,
+      {
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        customHeaders: { [props.originHeader.name]: props.originHeader.value },
+      },
+    );
+    // Authorization cannot go through an origin request policy; it must be in the cache key. A
+    // zero default TTL with a 1 s ceiling keeps the API effectively uncached while allowing that.
+    const apiNoCache = new cloudfront.CachePolicy(this, 'ApiNoCache', {
+      comment: 'Storefront API: not cached, Authorization forwarded',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(1),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+    });
+    const productsTtl = props.productsCacheTtl ?? Duration.seconds(30);
+    const productsCache = new cloudfront.CachePolicy(this, 'ProductsCache', {
+      comment: 'Storefront product reads: short edge cache',
+      minTtl: Duration.seconds(0),
+      defaultTtl: productsTtl,
+      maxTtl: productsTtl,
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const apiRequests = new cloudfront.OriginRequestPolicy(this, 'ApiRequests', {
+      comment: 'Storefront API: headers the services read (never Host)',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('Idempotency-Key', 'Content-Type', 'Accept'),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+    const apiBehavior = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      originRequestPolicy: apiRequests,
+      responseHeadersPolicy: securityHeaders,
+    };
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Storefront',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: securityHeaders,
+      },
+      // Order matters: CloudFront picks the first matching pattern.
+      additionalBehaviors: {
+        [`${API_PATH_PREFIX}/products*`]: {
+          ...apiBehavior,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+          cachePolicy: productsCache,
+        },
+        [`${API_PATH_PREFIX}/*`]: {
+          ...apiBehavior,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: apiNoCache,
+        },
+      },
+      domainNames: props.domain ? [...props.domain.names] : undefined,
+      certificate: props.domain?.certificate,
+      // Only meaningful with a custom certificate; the default one has CloudFront's fixed floor.
+      minimumProtocolVersion: props.domain ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'cloudfront/',
+      webAclId: props.webAclArn,
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'The shop sells worldwide; no country is restricted',
+    });
+    if (!props.domain) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason: 'Without a custom domain the default *.cloudfront.net certificate is used, whose TLS floor CloudFront fixes',
+      });
+    }
+
+    if (props.deployPage ?? true) {
+      const deployment = new s3deploy.BucketDeployment(this, 'Page', {
+        sources: [
+          s3deploy.Source.asset(WEB_DIR),
+          s3deploy.Source.jsonData('config.json', { apiBase }),
+        ],
+        destinationBucket: this.siteBucket,
+        distribution: this.distribution,
+        distributionPaths: ['/*'],
+        memoryLimit: 256,
+      });
+      this.acknowledgeDeploymentHandler(deployment);
+    }
+
+    const domain = props.domain?.names[0] ?? this.distribution.distributionDomainName;
+    this.url = `https://${domain}`;
+  }
+
+  /**
+   * The BucketDeployment handler is a CDK-managed singleton function: its runtime, managed policy
+   * and S3 wildcards are the library's, each acknowledged here with the finding it answers.
+   */
+  private acknowledgeDeploymentHandler(deployment: s3deploy.BucketDeployment) {
+    const stack = Stack.of(this);
+    const handler = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    const siteId = stack.getLogicalId(this.siteBucket.node.defaultChild as CfnElement);
+    // With partition literals on, an environment-specific stack writes `aws`, otherwise the pseudo parameter.
+    const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+    const reasons: Record<string, string> = {
+      'AwsSolutions-L1': 'Runtime chosen by aws-cdk-lib for its BucketDeployment handler',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+        'BucketDeployment handler: the basic execution policy only writes its own logs',
+      'AwsSolutions-IAM5[Resource::*]': 'cloudfront:CreateInvalidation has no resource-level scoping in the handler policy',
+      [`AwsSolutions-IAM5[Resource::<${siteId}.Arn>/*]`]: 'The handler replaces the page objects in the site bucket',
+      [`AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-${stack.account}-${stack.region}/*]`]:
+        'The handler reads the page asset from the CDK assets bucket',
+    };
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+      reasons[`AwsSolutions-IAM5[Action::${action}]`] = 'Grant methods of aws-cdk-lib used by BucketDeployment';
+    }
+    for (const target of [deployment.handlerRole, handler].filter((c): c is IConstruct => c !== undefined)) {
+      for (const [id, reason] of Object.entries(reasons)) Validations.of(target).acknowledge({ id, reason });
+    }
+  }
+}

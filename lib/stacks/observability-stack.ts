@@ -1,0 +1,66 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { ContainerService } from '../constructs/container-service.js';
+import { RequestPathMonitoring } from '../constructs/request-path-monitoring.js';
+import type { DataStack } from './data-stack.js';
+import type { ServicesStack } from './services-stack.js';
+
+export interface ObservabilityStackProps extends StackProps {
+  /** Prefix of the dashboard and alarm names, e.g. the stage. */
+  readonly prefix: string;
+  readonly services: ServicesStack;
+  readonly data: DataStack;
+  readonly distribution: cloudfront.IDistribution;
+  /**
+   * Where alarm notifications are e-mailed.
+   * @default - the topic has no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Create the alarms (otherwise only the dashboard and the topic).
+   * @default true
+   */
+  readonly alarms?: boolean;
+}
+
+/** The dashboard along the request path, and the alarms published to one SNS topic. */
+export class ObservabilityStack extends Stack {
+  readonly alarmTopic: sns.Topic;
+  readonly monitoring: RequestPathMonitoring;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const { services } = props;
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Storefront alarms', enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const functions: Record<string, lambda.IFunction> = {
+      authorizer: services.authorizer,
+      'outbox-relay': services.relay,
+      'email-worker': services.email.worker.function,
+    };
+    const containers: Record<string, ContainerService> = {};
+    for (const [name, runtime] of Object.entries(services.runtimes)) {
+      if (runtime instanceof ContainerService) containers[name] = runtime;
+      else functions[name] = runtime as lambda.IFunction;
+    }
+    this.monitoring = new RequestPathMonitoring(this, 'Monitoring', {
+      alarmTopic: this.alarmTopic,
+      prefix: props.prefix,
+      distribution: props.distribution,
+      api: services.api,
+      functions,
+      containerServices: containers,
+      loadBalancer: services.platform?.loadBalancer,
+      database: props.data.rds,
+      cache: props.data.redis,
+      queue: services.email.queue,
+      deadLetterQueue: services.email.deadLetterQueue,
+      alarms: props.alarms,
+    });
+  }
+}

@@ -1,0 +1,314 @@
+import * as path from 'node:path';
+import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ApiBackend } from '../constructs/api-backend.js';
+import { ContainerPlatform } from '../constructs/container-platform.js';
+import { ContainerService } from '../constructs/container-service.js';
+import { OriginSecret } from '../constructs/origin-secret.js';
+import { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.js';
+import { type ApiService, StorefrontApi, type Throttle } from '../constructs/storefront-api.js';
+import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
+import { EmailPipeline } from '../constructs/email-pipeline.js';
+import { METRICS_NAMESPACE } from '../constructs/service-function.js';
+import type { ComputeConfig } from '../config/index.js';
+import type { PublicApi } from './cdn-stack.js';
+import { LOGIN_PATH, type WafLimits } from './edge-stack.js';
+
+/** Where the services' code lives (`lambda/<service>/handler.ts`, `server.ts`, ...). */
+export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
+
+/** How one service runs in a stage (`lambda`, or `fargate` with its task counts and size). */
+export type ServiceCompute = ComputeConfig;
+
+/** A function the stack can build: what the foundation's `ServiceFunction` needs from us. */
+export interface FunctionSpec {
+  /** Service identity (`POWERTOOLS_SERVICE_NAME`). */
+  readonly service: string;
+  /** TypeScript entry file. */
+  readonly entry: string;
+  readonly environment: Record<string, string>;
+  /**
+   * Longest run of one invocation.
+   * @default - the function construct's default
+   */
+  readonly timeout?: Duration;
+}
+
+/** Anything a grant or a security-group rule can be written against: a function or a container service. */
+export type ServiceRuntime = iam.IGrantable & ec2.IConnectable;
+
+/** What `buildFunction` returns (the shape of `ServiceFunction`). */
+export interface BuiltFunction {
+  /** The function itself: grants and security-group rules are written against it. */
+  readonly function: lambda.IFunction & ServiceRuntime;
+  /** What callers invoke: the `live` alias under canary deployments, else the function. */
+  readonly invokable: lambda.IFunction;
+}
+
+export interface ServicesStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the functions and tasks. */
+  readonly appSubnets: ec2.SubnetSelection;
+  readonly database: DatabaseAccess;
+  readonly cache: CacheAccess;
+  readonly idempotencyTable: dynamodb.ITable;
+  /** Order-confirmation emails: sender identity, provider rate, worker concurrency. */
+  readonly email: {
+    readonly sender: string;
+    readonly sendsPerSecond: number;
+    readonly maxConcurrency: number;
+    readonly bundleAwsSdk?: boolean;
+    /** @default 5 (see EmailPipelineProps) */
+    readonly maxReceiveCount?: number;
+    /** @default Duration.seconds(30) */
+    readonly workerTimeout?: Duration;
+  };
+  /** Builds a Lambda function with the project's defaults (the foundation's `ServiceFunction`). */
+  readonly buildFunction: (scope: Construct, id: string, spec: FunctionSpec) => BuiltFunction;
+  /** Compute of each HTTP service in this stage. */
+  readonly compute: Record<ApiService, ServiceCompute>;
+  /** Regional WAF limits (behind CloudFront, a backstop to the edge ACL). */
+  readonly waf: WafLimits;
+  /**
+   * Attach a REGIONAL web ACL to the API stage and the ALB. Without it nothing checks the origin
+   * secret, so only for stages whose API is not reached through CloudFront (the emulator).
+   * @default true
+   */
+  readonly regionalWebAcl?: boolean;
+  readonly throttle: Throttle;
+  readonly writeThrottle: Throttle;
+  /** Where clients reach the API; with `apigateway`, `ApiUrl` is output here and no origin secret is required. */
+  readonly publicApi: PublicApi;
+  /**
+   * Folder holding `<service>/handler.ts`, `server.ts`, `authorizer.ts`, `relay.ts`.
+   * @default the repository's `lambda/`
+   */
+  readonly codeRoot?: string;
+  /**
+   * Catalog cache TTL (`CACHE_TTL_SECONDS`).
+   * @default - the service's default (60 s)
+   */
+  readonly cacheTtlSeconds?: number;
+  /**
+   * Retention of the API access log and container logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the generated secrets and logs.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const SERVICES: readonly ApiService[] = ['auth', 'catalog', 'orders', 'payments'];
+/** ALB path rule priority per service (unique per listener). */
+const PRIORITY: Record<ApiService, number> = { auth: 10, catalog: 20, orders: 30, payments: 40 };
+/** Path prefix each service owns on the ALB (runtime contract). */
+const PREFIX: Record<ApiService, string> = { auth: '/auth', catalog: '/products', orders: '/orders', payments: '/payments' };
+
+/**
+ * The compute of the request path: the four services (Lambda or Fargate per config), the token
+ * authorizer, the outbox relay, the REST API in front of them with its regional web ACL, and the
+ * ALB, cluster and VPC link when a service runs on Fargate. Every service gets exactly the
+ * environment and permissions the runtime contract lists, and opens its own way into the database
+ * and cache (rules live here, so the data stack never depends on this one).
+ */
+export class ServicesStack extends Stack {
+  readonly api: StorefrontApi;
+  readonly originSecret: OriginSecret;
+  readonly tokenSecret: secretsmanager.Secret;
+  readonly runtimes: Record<ApiService, ServiceRuntime>;
+  readonly platform?: ContainerPlatform;
+  readonly email: EmailPipeline;
+  readonly authorizer: lambda.IFunction;
+  readonly relay: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: ServicesStackProps) {
+    super(scope, id, props);
+    const { database, cache } = props;
+    const codeRoot = props.codeRoot ?? LAMBDA_ROOT;
+
+    this.tokenSecret = new secretsmanager.Secret(this, 'TokenSigningKey', {
+      description: 'Key signing the shop\'s session tokens',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.tokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating the signing key signs every session out unless verifiers accept two keys; rotated by hand (docs/runbook.md#rotate-token-key).',
+    });
+    this.originSecret = new OriginSecret(this, 'OriginSecret', { removalPolicy: props.removalPolicy });
+
+    this.email = new EmailPipeline(this, 'Email', {
+      sender: props.email.sender,
+      sendsPerSecond: props.email.sendsPerSecond,
+      maxConcurrency: props.email.maxConcurrency,
+      bundleAwsSdk: props.email.bundleAwsSdk,
+      maxReceiveCount: props.email.maxReceiveCount,
+      workerTimeout: props.email.workerTimeout,
+      cache,
+      idempotencyTable: props.idempotencyTable,
+      workerEntry: path.join(codeRoot, 'email-worker', 'handler.ts'),
+      vpc: props.vpc,
+      vpcSubnets: props.appSubnets,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const emailQueue = this.email.queue;
+
+    const base = (service: string) => ({ POWERTOOLS_SERVICE_NAME: service, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE });
+    const db = {
+      DB_WRITER_HOST: database.writerHost,
+      DB_PORT: database.port,
+      DB_NAME: database.name,
+      DB_SECRET_ARN: database.secret.secretArn,
+      DB_SSL: database.ssl,
+    };
+    const readers = { DB_READER_HOSTS: database.readerHosts.join(',') };
+    const redis = {
+      REDIS_HOST: cache.host,
+      REDIS_PORT: cache.port,
+      REDIS_TLS: String(cache.tls),
+      ...(cache.authSecret ? { REDIS_AUTH_SECRET_ARN: cache.authSecret.secretArn } : {}),
+    };
+    const token = { TOKEN_SECRET_ARN: this.tokenSecret.secretArn };
+    // Runtime contract, table "Environment variables", column "used by".
+    const environment: Record<ApiService, Record<string, string>> = {
+      auth: { ...base('auth'), ...db, ...token },
+      catalog: {
+        ...base('catalog'), ...db, ...readers, ...redis,
+        ...(props.cacheTtlSeconds ? { CACHE_TTL_SECONDS: String(props.cacheTtlSeconds) } : {}),
+      },
+      // Orders keeps read-your-writes positions in Redis.
+      orders: { ...base('orders'), ...db, ...readers, ...redis, ...token },
+      // Payments marks a just-paid order in Redis so orders reads it from the primary.
+      payments: {
+        ...base('payments'), ...db, ...redis, ...token,
+        IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
+        EMAIL_QUEUE_URL: emailQueue.queueUrl,
+      },
+    };
+
+    if (SERVICES.some((s) => props.compute[s].kind === 'fargate')) {
+      this.platform = new ContainerPlatform(this, 'ContainerPlatform', { vpc: props.vpc, vpcSubnets: props.appSubnets });
+    }
+    const platform = this.platform;
+
+    const backends = {} as Record<ApiService, ApiBackend>;
+    const runtimes = {} as Record<ApiService, ServiceRuntime>;
+    for (const service of SERVICES) {
+      const compute = props.compute[service];
+      const id = service[0].toUpperCase() + service.slice(1);
+      if (compute.kind === 'fargate' && platform) {
+        runtimes[service] = new ContainerService(this, `${id}Service`, {
+          cluster: platform.cluster,
+          listener: platform.listener,
+          pathPrefix: PREFIX[service],
+          priority: PRIORITY[service],
+          entry: path.join(codeRoot, service, 'server.ts'),
+          environment: environment[service],
+          minTasks: compute.minTasks,
+          maxTasks: compute.maxTasks,
+          cpu: compute.cpu,
+          memoryLimitMiB: compute.memoryLimitMiB,
+          logRetention: props.logRetention,
+          logRemovalPolicy: props.removalPolicy,
+          vpcSubnets: props.appSubnets,
+        });
+        backends[service] = ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer);
+      } else {
+        const fn = props.buildFunction(this, `${id}Function`, {
+          service,
+          entry: path.join(codeRoot, service, 'handler.ts'),
+          environment: environment[service],
+        });
+        runtimes[service] = fn.function;
+        backends[service] = ApiBackend.lambda(fn.invokable);
+      }
+    }
+    this.runtimes = runtimes;
+
+    const authorizer = props.buildFunction(this, 'AuthorizerFunction', {
+      service: 'auth',
+      entry: path.join(codeRoot, 'auth', 'authorizer.ts'),
+      environment: { ...base('auth'), ...token },
+    });
+    this.authorizer = authorizer.invokable;
+    const relay = props.buildFunction(this, 'OutboxRelayFunction', {
+      service: 'payments',
+      entry: path.join(codeRoot, 'payments', 'relay.ts'),
+      environment: { ...base('payments'), ...db, EMAIL_QUEUE_URL: emailQueue.queueUrl },
+      timeout: Duration.seconds(50),
+    });
+    this.relay = relay.invokable;
+    new events.Rule(this, 'OutboxRelaySchedule', {
+      description: 'Re-sends outbox rows not yet on the email queue',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(relay.invokable, { retryAttempts: 0 })],
+    });
+
+    // Grants: exactly the runtime contract, per consumer.
+    const dbUsers: ServiceRuntime[] = [...SERVICES.map((s) => runtimes[s]), relay.function];
+    for (const user of dbUsers) {
+      database.secret.grantRead(user);
+      // The default port, not `database.port`: the latter may be a deploy-time token.
+      if (database.connections) user.connections.allowToDefaultPort(database.connections, 'PostgreSQL');
+    }
+    for (const user of [runtimes.catalog, runtimes.orders, runtimes.payments]) {
+      cache.authSecret?.grantRead(user);
+      if (cache.connections) user.connections.allowToDefaultPort(cache.connections, 'Redis');
+    }
+    for (const user of [runtimes.auth, runtimes.orders, runtimes.payments, authorizer.function]) this.tokenSecret.grantRead(user);
+    props.idempotencyTable.grantReadWriteData(runtimes.payments);
+    emailQueue.grantSendMessages(runtimes.payments);
+    emailQueue.grantSendMessages(relay.function);
+
+    this.api = new StorefrontApi(this, 'Api', {
+      backends,
+      authorizer: authorizer.invokable,
+      throttle: props.throttle,
+      writeThrottle: props.writeThrottle,
+      accessLogRetention: props.logRetention,
+      accessLogRemovalPolicy: props.removalPolicy,
+    });
+
+    const viaCloudFront = props.publicApi === 'cloudfront';
+    if (viaCloudFront && props.regionalWebAcl === false) {
+      throw new Error("ServicesStack: publicApi 'cloudfront' needs the regional web ACL (waf.regionalAcl) to enforce the origin secret");
+    }
+    if (props.regionalWebAcl !== false) {
+      const webAcl = new RateLimitedWebAcl(this, 'RegionalWebAcl', {
+        scope: 'REGIONAL',
+        requestsPerIp: props.waf.requestsPerIp,
+        pathRateLimits: [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
+        evaluationWindow: props.waf.evaluationWindowSeconds ? Duration.seconds(props.waf.evaluationWindowSeconds) : undefined,
+        // Behind CloudFront the source IP is an edge server's; the client is in X-Forwarded-For.
+        clientIp: viaCloudFront ? 'forwarded' : 'source',
+        requiredHeader: viaCloudFront
+          ? { name: this.originSecret.headerName, value: this.originSecret.headerValue }
+          : undefined,
+      });
+      webAcl.associate('ApiStageAssociation', this.api.stage.stageArn);
+      if (platform) webAcl.associate('LoadBalancerAssociation', platform.loadBalancer.loadBalancerArn);
+    } else {
+      Validations.of(this.api.stage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'Stage config waf.regionalAcl is off (emulator): clients call API Gateway directly, no web ACL can be associated',
+      });
+    }
+
+    new CfnOutput(this, 'ApiGatewayUrl', { value: this.api.url, description: 'API Gateway stage URL' });
+    if (!viaCloudFront) {
+      new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Public API base URL' });
+    }
+  }
+}

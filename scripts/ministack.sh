@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs (pinned, into ./.venv), starts, stops and checks MiniStack, the local AWS emulator.
+# Usage: scripts/ministack.sh start|stop|status|reset
+set -euo pipefail
+MINISTACK_VERSION="1.5.33"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PORT="${MINISTACK_PORT:-4566}"
+URL="http://127.0.0.1:$PORT"
+LOG="$ROOT/.local/ministack.log"
+
+healthy() { curl -fsS -m 2 "$URL/_ministack/health" >/dev/null 2>&1; }
+
+install() {
+  if [ ! -x "$VENV/bin/ministack" ] || [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("ministack"))' 2>/dev/null)" != "$MINISTACK_VERSION" ]; then
+    echo "ministack: installing ministack==$MINISTACK_VERSION into $VENV" >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION"
+  fi
+}
+
+start() {
+  if healthy; then echo "ministack: already running on $URL" >&2; return 0; fi
+  install
+  mkdir -p "$ROOT/.local"
+  # Bind to loopback only: the emulator accepts any credentials.
+  (cd "$ROOT/.local" && GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 \
+    nohup "$VENV/bin/ministack" >"$LOG" 2>&1 & echo $! >"$ROOT/.local/ministack.pid")
+  for _ in $(seq 1 60); do
+    if healthy; then echo "ministack: ready on $URL (log: $LOG)" >&2; return 0; fi
+    sleep 0.5
+  done
+  echo "ministack: did not become healthy on $URL within 30 s; see $LOG" >&2
+  tail -20 "$LOG" >&2 || true
+  return 1
+}
+
+stop() {
+  if [ -f "$ROOT/.local/ministack.pid" ]; then
+    kill "$(cat "$ROOT/.local/ministack.pid")" 2>/dev/null || true
+    rm -f "$ROOT/.local/ministack.pid"
+    echo "ministack: stopped" >&2
+  else
+    echo "ministack: not started by this checkout" >&2
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) if healthy; then echo "running on $URL"; else echo "not running"; exit 1; fi ;;
+  reset) curl -fsS -X POST "$URL/_ministack/reset" ;;
+  install) install ;;
+  *) echo "usage: $0 start|stop|status|reset|install" >&2; exit 2 ;;
+esac

@@ -1,0 +1,62 @@
+import { loadStageConfig, STAGES, validateStageConfig } from '../../lib/config/index.js';
+
+const prod = STAGES.prod as Record<string, unknown>;
+const dev = STAGES.dev as Record<string, unknown>;
+const invalid = (base: Record<string, unknown>, patch: Record<string, unknown>) => () =>
+  validateStageConfig({ ...structuredClone(base), ...patch }, 'test');
+
+describe('stage config', () => {
+  test.each(['local', 'dev', 'prod'])('%s is valid', (name) => {
+    expect(loadStageConfig(name).stage).toBe(name);
+  });
+
+  test('an unknown stage names the known ones', () => {
+    expect(() => loadStageConfig('qa')).toThrow("Unknown stage 'qa': pass -c stage=NAME with NAME one of local, dev, prod");
+  });
+
+  test('a negative replica count names the field and the bound', () => {
+    const database = { ...(prod.database as object), readReplicas: -1 };
+    expect(invalid(prod, { database })).toThrow(/database\.readReplicas: .*\(allowed: >= 0\)/);
+  });
+
+  test('a WAF limit below the service minimum names the field and the bound', () => {
+    const waf = { ...(prod.waf as object), requestsPerIp: 5, loginRequestsPerIp: 5 };
+    expect(invalid(prod, { waf })).toThrow(/waf\.requestsPerIp: .*\(allowed: >= 10\)/);
+  });
+
+  test('the login rule must be the stricter one', () => {
+    const waf = { ...(prod.waf as object), requestsPerIp: 100, loginRequestsPerIp: 500 };
+    expect(invalid(prod, { waf })).toThrow(/waf\.loginRequestsPerIp: must be <= waf\.requestsPerIp/);
+  });
+
+  test('a domain without a hosted zone id is rejected', () => {
+    expect(invalid(dev, { domain: { name: 'shop.example.com' } })).toThrow(/domain\.hostedZoneId/);
+  });
+
+  test('fargate compute with zero tasks is rejected', () => {
+    const services = { ...(prod.services as object), orders: { kind: 'fargate', minTasks: 0, maxTasks: 2 } };
+    expect(invalid(prod, { services })).toThrow(/services\.orders\.minTasks: .*\(allowed: > 0\)/);
+  });
+
+  test('an unknown compute kind lists the allowed ones', () => {
+    const services = { ...(prod.services as object), orders: { kind: 'ec2' } };
+    expect(invalid(prod, { services })).toThrow(/services\.orders\.kind: .*'lambda' \| 'fargate'/);
+  });
+
+  test('an unknown removal policy lists the allowed ones', () => {
+    expect(invalid(dev, { removalPolicy: 'keep' })).toThrow(/removalPolicy: .*\(allowed: "destroy", "retain", "snapshot"\)/);
+  });
+
+  test('deletion protection with a destroy policy is rejected', () => {
+    expect(invalid(dev, { deletionProtection: true })).toThrow(/removalPolicy: deletionProtection needs/);
+  });
+
+  test('fargate without NAT cannot pull images', () => {
+    const services = { ...(dev.services as object), catalog: { kind: 'fargate', minTasks: 1, maxTasks: 2 } };
+    expect(invalid(dev, { services, network: { maxAzs: 2, natGateways: 0 } })).toThrow(/network\.natGateways/);
+  });
+
+  test('all problems are reported in one message', () => {
+    expect(invalid(dev, { removalPolicy: 'keep', cacheTtlSeconds: 0 })).toThrow(/removalPolicy[\s\S]*cacheTtlSeconds|cacheTtlSeconds[\s\S]*removalPolicy/);
+  });
+});

@@ -1,0 +1,181 @@
+import * as path from 'node:path';
+import { App, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { loadStageConfig } from '../../lib/config/index.js';
+import { type ServiceCompute, ServicesStack, type ServicesStackProps } from '../../lib/stacks/services-stack.js';
+
+const env = { account: '111111111111', region: 'eu-west-1' };
+const LAMBDA = { kind: 'lambda' } as const;
+const FARGATE: ServiceCompute = { kind: 'fargate', minTasks: 2, maxTasks: 4 };
+
+/** A data stack with the database and cache security groups, and the services stack on top of it. */
+function build(overrides: Partial<ServicesStackProps> = {}) {
+  const app = new App();
+  const data = new Stack(app, 'Data', { env });
+  const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2 });
+  const dbSg = new ec2.SecurityGroup(data, 'DbSg', { vpc });
+  const cacheSg = new ec2.SecurityGroup(data, 'CacheSg', { vpc });
+  const stack = new ServicesStack(app, 'Services', {
+    env,
+    vpc,
+    database: {
+      writerHost: 'writer.example', readerHosts: ['r1.example', 'r2.example'], port: '5432', name: 'shop',
+      secret: new secretsmanager.Secret(data, 'DbSecret'), ssl: 'require',
+      connections: new ec2.Connections({ securityGroups: [dbSg], defaultPort: ec2.Port.tcp(5432) }),
+    },
+    cache: {
+      // As from ElastiCache: the port is a deploy-time attribute, the security group knows 6379.
+      host: 'redis.example', port: Token.asString({ 'Fn::GetAtt': ['Cache', 'PrimaryEndPoint.Port'] }), tls: true,
+      authSecret: new secretsmanager.Secret(data, 'RedisAuth'),
+      connections: new ec2.Connections({ securityGroups: [cacheSg], defaultPort: ec2.Port.tcp(6379) }),
+    },
+    idempotencyTable: new dynamodb.TableV2(data, 'Idempotency', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }),
+    appSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    email: { sender: 'orders@shop.example.com', sendsPerSecond: 10, maxConcurrency: 2 },
+    // Inline stand-ins: these tests are about wiring, not bundling (the code names its entry).
+    buildFunction: (scope, id, spec) => {
+      const fn = new lambda.Function(scope, id, {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline(`// ${path.relative(path.join(__dirname, '..', '..'), spec.entry)}`),
+        environment: spec.environment,
+        vpc,
+      });
+      return { function: fn, invokable: fn };
+    },
+    compute: { auth: LAMBDA, catalog: LAMBDA, orders: FARGATE, payments: LAMBDA },
+    waf: { requestsPerIp: 3000, loginRequestsPerIp: 100 },
+    throttle: { rateLimit: 500, burstLimit: 1000 },
+    writeThrottle: { rateLimit: 50, burstLimit: 100 },
+    publicApi: 'cloudfront',
+    codeRoot: path.join(__dirname, 'fixtures', 'lambda'),
+    ...overrides,
+  });
+  return { stack, data, template: Template.fromStack(stack), dataTemplate: Template.fromStack(data), dbSg, cacheSg };
+}
+
+/** Environment variable names of the function whose inline code names this entry. */
+function envOf(template: Template, entry: string): string[] {
+  const fn = Object.values(template.findResources('AWS::Lambda::Function'))
+    .find((f) => String(f.Properties.Code?.ZipFile ?? '').includes(entry));
+  if (!fn) throw new Error(`no function for ${entry}`);
+  return Object.keys(fn.Properties.Environment.Variables).sort();
+}
+
+describe('ServicesStack', () => {
+  const { template, dataTemplate, stack, dbSg, cacheSg } = build();
+
+  test('each function gets exactly the variables of the runtime contract', () => {
+    const powertools = ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
+    const db = ['DB_NAME', 'DB_PORT', 'DB_SECRET_ARN', 'DB_SSL', 'DB_WRITER_HOST'];
+    expect(envOf(template, 'auth/handler.ts')).toEqual([...db, ...powertools, 'TOKEN_SECRET_ARN'].sort());
+    expect(envOf(template, 'catalog/handler.ts')).toEqual([
+      ...db, 'DB_READER_HOSTS', ...powertools, 'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS',
+    ].sort());
+    expect(envOf(template, 'payments/handler.ts')).toEqual([
+      ...db, 'EMAIL_QUEUE_URL', 'IDEMPOTENCY_TABLE', ...powertools,
+      'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS', 'TOKEN_SECRET_ARN',
+    ].sort());
+    expect(envOf(template, 'auth/authorizer.ts')).toEqual([...powertools, 'TOKEN_SECRET_ARN'].sort());
+    expect(envOf(template, 'payments/relay.ts')).toEqual([...db, 'EMAIL_QUEUE_URL', ...powertools].sort());
+  });
+
+  test('the Fargate service gets the same contract (orders reads replicas, Redis and the token key)', () => {
+    const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0].Properties;
+    const names = task.ContainerDefinitions[0].Environment.map((e: any) => e.Name).sort();
+    expect(names).toEqual([
+      'DB_NAME', 'DB_PORT', 'DB_READER_HOSTS', 'DB_SECRET_ARN', 'DB_SSL', 'DB_WRITER_HOST',
+      'PORT', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME',
+      'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS', 'TOKEN_SECRET_ARN',
+    ]);
+  });
+
+  test('database and cache rules are written in this stack, from the consumer side', () => {
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    const dbId = JSON.stringify(stack.resolve(dbSg.securityGroupId));
+    const cacheId = JSON.stringify(stack.resolve(cacheSg.securityGroupId));
+    const into = (id: string) => ingress.filter((r) => JSON.stringify(r.GroupId) === id);
+    // auth, catalog, payments, relay (Lambda) + orders (Fargate) reach PostgreSQL; catalog, orders, payments and the email worker reach Redis.
+    expect(into(dbId)).toHaveLength(5);
+    expect(into(dbId).every((r) => r.FromPort === 5432 && r.ToPort === 5432)).toBe(true);
+    expect(into(cacheId)).toHaveLength(4);
+    expect(into(cacheId).every((r) => r.FromPort === 6379 && r.ToPort === 6379)).toBe(true);
+    dataTemplate.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  test('permissions follow the contract: only payments writes idempotency records, payments and relay send jobs', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const actionsOf = (rolePattern: RegExp) => policies
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => rolePattern.test(JSON.stringify(r))))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
+    expect(actionsOf(/PaymentsFunction/)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sqs:SendMessage']));
+    expect(actionsOf(/OutboxRelayFunction/)).toContain('sqs:SendMessage');
+    expect(actionsOf(/OutboxRelayFunction/)).not.toContain('dynamodb:PutItem');
+    expect(actionsOf(/CatalogFunction/)).not.toContain('sqs:SendMessage');
+    expect(actionsOf(/AuthorizerFunction/).filter((a) => !a.startsWith('ec2:'))).toEqual(
+      expect.arrayContaining(['secretsmanager:GetSecretValue']));
+    expect(actionsOf(/AuthorizerFunction/)).not.toContain('sqs:SendMessage');
+  });
+
+  test('the outbox relay runs every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OutboxRelayFunction'), 'Arn'] } })],
+    });
+  });
+
+  test('the regional web ACL requires the origin header and guards both the stage and the ALB', () => {
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0].Properties;
+    expect(acl.Scope).toBe('REGIONAL');
+    expect(acl.Rules[0].Name).toBe('RequireOriginHeader');
+    expect(JSON.stringify(acl.Rules[0])).toContain('{{resolve:secretsmanager:');
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 2);
+  });
+
+  test('ApiGatewayUrl is always output; ApiUrl only when clients call API Gateway directly', () => {
+    expect(Object.keys(template.findOutputs('*'))).toEqual(['ApiGatewayUrl']);
+    const direct = build({ publicApi: 'apigateway', compute: { auth: LAMBDA, catalog: LAMBDA, orders: LAMBDA, payments: LAMBDA } });
+    expect(Object.keys(direct.template.findOutputs('*')).sort()).toEqual(['ApiGatewayUrl', 'ApiUrl']);
+    const acl = Object.values(direct.template.findResources('AWS::WAFv2::WebACL'))[0].Properties;
+    expect(acl.Rules.map((r: any) => r.Name)).not.toContain('RequireOriginHeader');
+  });
+
+  test('prod config: its throttles on the stage and writes, its Fargate services behind the ALB', () => {
+    const config = loadStageConfig('prod');
+    const { template: prod } = build({
+      compute: config.services, throttle: config.api.throttle, writeThrottle: config.api.writeThrottle, waf: config.waf,
+    });
+    const settings = Object.values(prod.findResources('AWS::ApiGateway::Stage'))[0].Properties.MethodSettings as any[];
+    expect(settings).toContainEqual(expect.objectContaining({
+      ResourcePath: '/*', ThrottlingRateLimit: config.api.throttle.rateLimit, ThrottlingBurstLimit: config.api.throttle.burstLimit,
+    }));
+    expect(settings).toContainEqual(expect.objectContaining({
+      HttpMethod: 'POST', ResourcePath: '/~1payments',
+      ThrottlingRateLimit: config.api.writeThrottle.rateLimit, ThrottlingBurstLimit: config.api.writeThrottle.burstLimit,
+    }));
+    const fargate = Object.values(config.services).filter((c) => c.kind === 'fargate').length;
+    prod.resourceCountIs('AWS::ECS::Service', fargate);
+    prod.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', fargate);
+    prod.resourceCountIs('AWS::ApiGatewayV2::VpcLink', 1);
+  });
+
+  test('regional web ACL off (emulator): none, and it cannot be off behind CloudFront', () => {
+    const allLambda = { auth: LAMBDA, catalog: LAMBDA, orders: LAMBDA, payments: LAMBDA };
+    const { template: local } = build({ publicApi: 'apigateway', regionalWebAcl: false, compute: allLambda });
+    local.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    local.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    expect(() => build({ publicApi: 'cloudfront', regionalWebAcl: false, compute: allLambda })).toThrow(/waf\.regionalAcl/);
+  });
+
+  test('all on Lambda: no cluster, no ALB, no VPC link', () => {
+    const { template: allLambda } = build({ compute: { auth: LAMBDA, catalog: LAMBDA, orders: LAMBDA, payments: LAMBDA } });
+    allLambda.resourceCountIs('AWS::ECS::Cluster', 0);
+    allLambda.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+    allLambda.resourceCountIs('AWS::ApiGatewayV2::VpcLink', 0);
+    allLambda.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+});

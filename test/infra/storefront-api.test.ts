@@ -1,0 +1,166 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ApiBackend } from '../../lib/constructs/api-backend.js';
+import { ContainerPlatform } from '../../lib/constructs/container-platform.js';
+import { ROUTES, StorefrontApi } from '../../lib/constructs/storefront-api.js';
+
+function fn(stack: Stack, id: string) {
+  return new lambda.Function(stack, id, {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
+}
+
+/** auth, catalog and payments on Lambda, orders on the internal ALB: both integration kinds at once. */
+function build() {
+  const stack = new Stack(new App(), 'Services', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const platform = new ContainerPlatform(stack, 'Platform', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }) });
+  const api = new StorefrontApi(stack, 'Api', {
+    backends: {
+      auth: ApiBackend.lambda(fn(stack, 'Auth')),
+      catalog: ApiBackend.lambda(fn(stack, 'Catalog')),
+      orders: ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer),
+      payments: ApiBackend.lambda(fn(stack, 'Payments')),
+    },
+    authorizer: fn(stack, 'Authorizer'),
+    throttle: { rateLimit: 500, burstLimit: 1000 },
+    writeThrottle: { rateLimit: 50, burstLimit: 100 },
+  });
+  return { stack, api, platform, template: Template.fromStack(stack) };
+}
+
+/** The AWS::ApiGateway::Method whose resource path and verb match, found through the resource tree. */
+function methodFor(template: Template, stack: Stack, api: StorefrontApi, path: string, verb: string) {
+  const resource = api.restApi.root.resourceForPath(path);
+  const resourceId = JSON.stringify(stack.resolve(resource.resourceId));
+  const found = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: verb } }))
+    .find((m) => JSON.stringify(m.Properties.ResourceId) === resourceId);
+  if (!found) throw new Error(`no ${verb} ${path}`);
+  return found.Properties;
+}
+
+describe('StorefrontApi', () => {
+  const { template, stack, api, platform } = build();
+
+  test('every route of the contract exists, and nothing else', () => {
+    template.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
+    for (const route of ROUTES) expect(methodFor(template, stack, api, route.path, route.method)).toBeDefined();
+  });
+
+  test('stage throttle from props, tighter throttle on every write method', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0].Properties;
+    expect(stage.StageName).toBe('api');
+    expect(stage.TracingEnabled).toBe(true);
+    const settings = stage.MethodSettings as any[];
+    expect(settings).toContainEqual(expect.objectContaining({
+      HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000,
+    }));
+    for (const path of ['/~1auth~1register', '/~1auth~1login', '/~1orders', '/~1payments']) {
+      expect(settings).toContainEqual(expect.objectContaining({
+        HttpMethod: 'POST', ResourcePath: path, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100,
+      }));
+    }
+    expect(settings.filter((s) => s.HttpMethod === 'GET')).toHaveLength(0);
+  });
+
+  test('every body is validated against its JSON-schema model', () => {
+    const models = template.findResources('AWS::ApiGateway::Model');
+    const byName = Object.fromEntries(Object.entries(models).map(([id, m]) => [m.Properties.Schema.title, id]));
+    expect(Object.keys(byName).sort()).toEqual(['Credentials', 'NewOrder', 'NewPayment']);
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true, ValidateRequestParameters: true,
+    });
+    const expected: Record<string, string> = {
+      '/auth/register': 'Credentials', '/auth/login': 'Credentials', '/orders': 'NewOrder', '/payments': 'NewPayment',
+    };
+    for (const route of ROUTES.filter((r) => r.method === 'POST')) {
+      const method = methodFor(template, stack, api, route.path, 'POST');
+      expect(method.RequestValidatorId).toBeDefined();
+      expect(method.RequestModels).toEqual({ 'application/json': { Ref: byName[expected[route.path]] } });
+    }
+  });
+
+  test('the models require exactly the contract fields', () => {
+    const schema = (name: string) => Object.values(template.findResources('AWS::ApiGateway::Model'))
+      .find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
+    expect(schema('Credentials').required).toEqual(['email', 'password']);
+    expect(schema('NewOrder').properties.items.items.required).toEqual(['productId', 'quantity']);
+    expect(schema('NewOrder').properties.items.items.properties.quantity).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(schema('NewPayment').required).toEqual(['orderId', 'paymentMethod']);
+    expect(schema('NewPayment').properties.paymentMethod.required).toEqual(['token']);
+  });
+
+  test('payments require the Idempotency-Key header', () => {
+    expect(methodFor(template, stack, api, '/payments', 'POST').RequestParameters)
+      .toEqual({ 'method.request.header.Idempotency-Key': true });
+  });
+
+  test('the cached TOKEN authorizer guards the signed-in routes and only those', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    for (const route of ROUTES) {
+      const method = methodFor(template, stack, api, route.path, route.method);
+      if (route.signedIn) {
+        expect(method.AuthorizationType).toBe('CUSTOM');
+        expect(method.AuthorizerId).toBeDefined();
+      } else {
+        expect(method.AuthorizationType).toBe('NONE');
+        expect(method.AuthorizerId).toBeUndefined();
+      }
+    }
+    expect(ROUTES.filter((r) => r.signedIn).map((r) => `${r.method} ${r.path}`))
+      .toEqual(['POST /orders', 'GET /orders/{id}', 'POST /payments']);
+  });
+
+  test('lambda services get a proxy integration', () => {
+    expect(methodFor(template, stack, api, '/products', 'GET').Integration).toMatchObject({
+      Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST',
+    });
+  });
+
+  test('fargate services go through the VPC link V2 to the ALB, path parameters passed on', () => {
+    const integration = methodFor(template, stack, api, '/orders/{id}', 'GET').Integration;
+    expect(integration).toMatchObject({
+      Type: 'HTTP_PROXY',
+      ConnectionType: 'VPC_LINK',
+      ConnectionId: stack.resolve(platform.vpcLink.vpcLinkId),
+      IntegrationTarget: stack.resolve(platform.loadBalancer.loadBalancerArn),
+      IntegrationHttpMethod: 'GET',
+      RequestParameters: { 'integration.request.path.id': 'method.request.path.id' },
+    });
+    expect(JSON.stringify(integration.Uri)).toContain('/orders/{id}');
+  });
+
+  test('access logs are JSON in their own log group', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0].Properties;
+    expect(stage.AccessLogSetting.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/AccessLogs/), 'Arn'] });
+    const format = JSON.parse(stage.AccessLogSetting.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userId: '$context.authorizer.userId' });
+  });
+
+  test('gateway errors are JSON in the services error shape, unknown routes are 404', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"NOT_FOUND"') },
+    });
+    const bodyError = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'))
+      .find((r) => r.Properties.ResponseType === 'BAD_REQUEST_BODY')!.Properties;
+    expect(bodyError.ResponseParameters).toEqual({ 'gatewayresponse.header.Content-Type': "'application/json'" });
+    for (const response of Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'))) {
+      const body = response.Properties.ResponseTemplates['application/json'].replace('$context.error.messageString', '"m"');
+      expect(JSON.parse(body).error).toEqual(expect.objectContaining({ code: expect.stringMatching(/^[A-Z_]+$/), message: 'm' }));
+    }
+    // Same code as the services' own validation; valid JSON once API Gateway substitutes the quoted message.
+    const rendered = bodyError.ResponseTemplates['application/json'].replace('$context.error.messageString', '"Invalid request body"');
+    expect(JSON.parse(rendered)).toEqual({
+      error: { code: 'VALIDATION_FAILED', message: 'Invalid request body', details: [{ field: 'body', problem: 'does not match the request schema' }] },
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadStageConfig, type StageConfig } from '../../../lib/config/index.js';
+import { StorefrontStage } from '../../../lib/storefront-stage.js';
+
+const cdkJson = require('../../../cdk.json') as { context: Record<string, unknown> };
+const cdkContext = require('../../../cdk.context.json') as Record<string, unknown>;
+
+/**
+ * The app exactly as `bin/storefront.ts` builds it (feature flags from cdk.json, AZs from
+ * cdk.context.json, cdk-nag plugged in), without Lambda bundling: templates and findings do not
+ * depend on the bundles, and skipping esbuild keeps the suite fast.
+ */
+export function buildStage(stage: string | StageConfig): { app: App; stage: StorefrontStage } {
+  const config = typeof stage === 'string' ? loadStageConfig(stage) : stage;
+  const app = new App({
+    context: { ...cdkJson.context, ...cdkContext, 'aws:cdk:bundling-stacks': [] },
+  });
+  const storefront = new StorefrontStage(app, `Storefront-${config.stage}`, { config, env: config.env });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stage: storefront };
+}
+
+export function stacksOf(stage: StorefrontStage): Stack[] {
+  return stage.node.children.filter((c): c is Stack => Stack.isStack(c));
+}
+
+/** Replaces what changes on every reinstall or rebuild (asset hashes) so snapshots only move with the app. */
+export function normaliseTemplate(template: unknown): unknown {
+  const json = JSON.stringify(template)
+    .replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '<asset-hash>$1')
+    .replace(/"S3Key":"[^"]+"/g, '"S3Key":"<asset>"');
+  return JSON.parse(json);
+}

@@ -1,0 +1,95 @@
+import { buildAuthApp } from '../../lambda/auth/main.js';
+import { handler as authorizer } from '../../lambda/auth/authorizer.js';
+import { handler as lambdaHandler } from '../../lambda/auth/handler.js';
+import { call, proxyEvent } from '../support/http.js';
+
+const email = () => `user-${Date.now()}-${Math.random().toString(36).slice(2)}@Example.com`;
+let app: Awaited<ReturnType<typeof buildAuthApp>>;
+beforeAll(async () => {
+  app = await buildAuthApp();
+});
+
+describe('POST /auth/register', () => {
+  test('201 with a userId', async () => {
+    const res = await call(app, 'POST', '/auth/register', { body: { email: email(), password: 'correct horse' } });
+    expect(res.status).toBe(201);
+    expect(res.body.userId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('409 EMAIL_TAKEN for the same email in another case', async () => {
+    const e = email();
+    await call(app, 'POST', '/auth/register', { body: { email: e, password: 'correct horse' } });
+    const res = await call(app, 'POST', '/auth/register', { body: { email: e.toUpperCase(), password: 'other password' } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('EMAIL_TAKEN');
+  });
+
+  test('400 naming the field for an invalid email and a short password', async () => {
+    const res = await call(app, 'POST', '/auth/register', { body: { email: 'not-an-email', password: 'short' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['email', 'password']);
+  });
+
+  test('400 for a body that is not JSON, and for wrongly typed fields', async () => {
+    const notJson = await call(app, 'POST', '/auth/register', { body: '{"email":' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.details).toEqual([{ field: 'body', problem: 'must be a JSON document' }]);
+    const typed = await call(app, 'POST', '/auth/register', { body: { email: 42, password: ['x'] } });
+    expect(typed.status).toBe(400);
+  });
+
+  test('413 for a body over 64 KiB', async () => {
+    const res = await call(app, 'POST', '/auth/register', { body: { email: email(), password: 'x'.repeat(70_000) } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('POST /auth/login', () => {
+  const e = email();
+  beforeAll(async () => {
+    await call(app, 'POST', '/auth/register', { body: { email: e, password: 'correct horse' } });
+  });
+
+  test('200 with a token that the authorizer accepts', async () => {
+    const res = await call(app, 'POST', '/auth/login', { body: { email: e, password: 'correct horse' } });
+    expect(res.status).toBe(200);
+    expect(res.body.expiresIn).toBe(3600);
+    const policy = await authorizer({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${res.body.token}`,
+      methodArn: 'arn:aws:execute-api:us-east-1:000000000000:abc123/api/POST/orders',
+    });
+    expect(policy.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:000000000000:abc123/api/*' });
+    expect(policy.context?.userId).toBe(policy.principalId);
+  });
+
+  test('401 INVALID_CREDENTIALS, the same for a wrong password and an unknown email', async () => {
+    const wrong = await call(app, 'POST', '/auth/login', { body: { email: e, password: 'wrong password' } });
+    const unknown = await call(app, 'POST', '/auth/login', { body: { email: email(), password: 'correct horse' } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body);
+    expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
+  });
+
+  test('the authorizer rejects a forged token', async () => {
+    await expect(
+      authorizer({ type: 'TOKEN', authorizationToken: 'Bearer abc.def.ghi', methodArn: 'arn:aws:execute-api:us-east-1:0:a/api/GET/x' }),
+    ).rejects.toThrow('Unauthorized');
+  });
+});
+
+describe('through the Lambda handler (API Gateway proxy events)', () => {
+  test('register, unknown route, health', async () => {
+    const created = await lambdaHandler(proxyEvent('POST', '/auth/register', { body: { email: email(), password: 'correct horse' } }), {} as any);
+    expect(created.statusCode).toBe(201);
+    expect(String(created.headers?.['content-type'] ?? created.multiValueHeaders?.['content-type'])).toMatch(/application\/json/);
+    const missing = await lambdaHandler(proxyEvent('GET', '/auth/nothing-here'), {} as any);
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body).error.code).toBe('NOT_FOUND');
+    const health = await lambdaHandler(proxyEvent('GET', '/health'), {} as any);
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
+  });
+});

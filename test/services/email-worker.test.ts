@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Redis } from 'ioredis';
+import type { SQSEvent } from 'aws-lambda';
+import { createRedis } from '#shared/redis.js';
+import type { ConfirmationJob } from '#shared/confirmation.js';
+import { SendRateLimiter } from '../../lambda/email-worker/rate-limiter.js';
+import { sesSender } from '../../lambda/email-worker/sender.js';
+import { emailWorker } from '../../lambda/email-worker/worker.js';
+import { createQueue, enqueue, lambdaContext, maxPerSecond, pollInto, visibleMessages } from '../support/ministack.js';
+import { sentEmails } from '../support/ses.js';
+
+const env = process.env as Record<string, string>;
+const redises: Redis[] = [];
+
+/** One worker as one Lambda instance builds it: its own Redis connection, the shared limiter key. */
+async function worker(limiterKey: string, perSecond = Number(env.EMAIL_RATE_PER_SECOND)) {
+  const redis = createRedis({ host: env.REDIS_HOST, port: Number(env.REDIS_PORT), tls: false });
+  redises.push(redis);
+  await redis.connect();
+  return emailWorker({
+    sender: sesSender(env.EMAIL_SENDER),
+    limiter: new SendRateLimiter(redis, perSecond, limiterKey),
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+  });
+}
+
+const job = (orderId: string): ConfirmationJob => ({
+  jobId: randomUUID(),
+  orderId,
+  to: 'buyer@example.com',
+  totalCents: 2500,
+  currency: 'EUR',
+  items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }],
+});
+const record = (body: string, messageId = randomUUID()): SQSEvent['Records'][number] => ({
+  messageId, receiptHandle: messageId, body, attributes: {} as never, messageAttributes: {},
+  md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q', awsRegion: 'us-east-1',
+});
+const emailsFor = async (orderPrefix: string) =>
+  (await sentEmails()).filter((e) => e.Source === env.EMAIL_SENDER && e.Subject.includes(orderPrefix));
+
+afterAll(async () => {
+  redises.forEach((r) => r.disconnect());
+});
+
+test('renders and sends the confirmation through SES: order id, items, total', async () => {
+  const orderId = `one-${randomUUID()}`;
+  const res = await (await worker(`email:slot:${randomUUID()}`))({ Records: [record(JSON.stringify(job(orderId)))] }, lambdaContext());
+  expect(res.batchItemFailures).toEqual([]);
+  const [email] = await emailsFor(orderId);
+  expect(email.To).toEqual(['buyer@example.com']);
+  expect(email.BodyText).toContain(orderId);
+  expect(email.BodyText).toContain('2 x Espresso cup @ 12.50 EUR');
+  expect(email.BodyText).toContain('Total paid: 25.00 EUR');
+});
+
+test('a job delivered twice (two messages, two batches, two instances) sends one email', async () => {
+  const orderId = `dup-${randomUUID()}`;
+  const body = JSON.stringify(job(orderId));
+  const key = `email:slot:${randomUUID()}`;
+  const [a, b] = await Promise.all([worker(key), worker(key)]);
+  const results = await Promise.all([
+    a({ Records: [record(body)] }, lambdaContext()),
+    b({ Records: [record(body)] }, lambdaContext()),
+  ]);
+  // Concurrent: the loser sees the record in progress and fails its item (redelivered later); sequential redelivery:
+  await new Promise((r) => setTimeout(r, 200));
+  const again = await a({ Records: [record(body)] }, lambdaContext());
+  expect(again.batchItemFailures).toEqual([]);
+  expect(results.flatMap((r) => r.batchItemFailures).length).toBeLessThanOrEqual(1);
+  expect(await emailsFor(orderId)).toHaveLength(1);
+});
+
+test('a poison job is reported as a batch item failure, the rest of the batch is sent', async () => {
+  const orderId = `poison-${randomUUID()}`;
+  const good = record(JSON.stringify(job(orderId)));
+  const notJson = record('{not json');
+  const badShape = record(JSON.stringify({ ...job(orderId), to: 'not-an-email' }));
+  const res = await (await worker(`email:slot:${randomUUID()}`))({ Records: [notJson, good, badShape] }, lambdaContext());
+  expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([notJson.messageId, badShape.messageId].sort());
+  expect(await emailsFor(orderId)).toHaveLength(1);
+});
+
+test('a message that keeps failing ends in the dead-letter queue', async () => {
+  const { url, dlqUrl } = await createQueue(`storefront-test-${env.TEST_RUN_ID}-poison`, { deadLetterAfter: 2, visibilityTimeoutSeconds: 1 });
+  await enqueue(url, ['{not json']);
+  const handler = await worker(`email:slot:${randomUUID()}`);
+  const deadline = Date.now() + 15_000;
+  const stats = await pollInto(url, handler, { until: () => Date.now() > deadline, idleRounds: 4 });
+  expect(stats.failures).toBe(2);
+  expect(await visibleMessages(dlqUrl!)).toBe(1);
+}, 30_000);
+
+test('a backlog of 200 jobs, limit 10/s, two consumers: no less than 20 s, no 1-second window above 10', async () => {
+  const prefix = `backlog-${randomUUID().slice(0, 8)}-`;
+  const { url } = await createQueue(`storefront-test-${env.TEST_RUN_ID}-backlog`);
+  await enqueue(url, Array.from({ length: 200 }, (_, i) => JSON.stringify(job(`${prefix}${i}`))));
+  const key = `email:slot:${randomUUID()}`;
+  const started = Date.now();
+  const consumers = await Promise.all([worker(key, 10), worker(key, 10)].map(async (w) => pollInto(url, await w)));
+  const emails = await emailsFor(prefix);
+  const stamps = emails.map((e) => e.Timestamp * 1000);
+  const span = (Math.max(...stamps) - Math.min(...stamps)) / 1000;
+  const elapsed = (Date.now() - started) / 1000;
+
+  expect(consumers.every((c) => c.invocations > 0)).toBe(true);
+  expect(new Set(emails.map((e) => e.Subject)).size).toBe(200);
+  expect(emails).toHaveLength(200);
+  expect(elapsed).toBeGreaterThanOrEqual(20);
+  // 199 gaps of at least 1/10 s between the first and the last send.
+  expect(span).toBeGreaterThanOrEqual(19.9);
+  expect(maxPerSecond(stamps)).toBeLessThanOrEqual(10);
+  console.log(`email backlog: 200 sent, first→last ${span.toFixed(2)} s, ${(199 / span).toFixed(2)}/s, max ${maxPerSecond(stamps)} in any 1-s window`);
+}, 90_000);

@@ -1,0 +1,5 @@
+import { dropDatabase } from '../support/postgres';
+
+export default async function globalTeardown(): Promise<void> {
+  if (process.env.DB_NAME?.startsWith('storefront_test_')) await dropDatabase(process.env.DB_NAME);
+}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { buildAuthApp } from '../../lambda/auth/main.js';
+import { ordersApp } from '../../lambda/orders/app.js';
+import { createOrderSchema, priceOrder } from '../../lambda/orders/domain.js';
+import { pgOrders } from '../../lambda/orders/orders.js';
+import { buildOrdersApp } from '../../lambda/orders/main.js';
+import { Database, databaseFromEnv } from '#shared/db.js';
+import { RecentWrites } from '#shared/recent-writes.js';
+import { secretCredentials } from '#shared/secrets.js';
+import { tokenIssuerFromEnv } from '#shared/tokens.js';
+import { call } from '../support/http.js';
+import { StreamingReplica } from '../support/replica.js';
+
+const env = process.env as Record<string, string>;
+let db: Database;
+let app: Awaited<ReturnType<typeof buildOrdersApp>>;
+let token: string;
+let otherToken: string;
+const product = { cheap: '', scarce: '' };
+
+async function signUp(): Promise<string> {
+  const auth = await buildAuthApp();
+  const email = `buyer-${randomUUID()}@example.com`;
+  await call(auth, 'POST', '/auth/register', { body: { email, password: 'correct horse' } });
+  return (await call(auth, 'POST', '/auth/login', { body: { email, password: 'correct horse' } })).body.token;
+}
+
+async function addProduct(priceCents: number, stock: number, currency = 'USD'): Promise<string> {
+  const { rows } = await db.writer.query<{ id: string }>(
+    "INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Test item', $2, $3, $4) RETURNING id",
+    [`ord-${randomUUID()}`, priceCents, currency, stock],
+  );
+  return rows[0].id;
+}
+
+beforeAll(async () => {
+  db = await databaseFromEnv({ ...env, DB_PORT: 5432, DB_SSL: 'disable' } as never);
+  app = await buildOrdersApp();
+  [token, otherToken] = await Promise.all([signUp(), signUp()]);
+  product.cheap = await addProduct(250, 100);
+  product.scarce = await addProduct(1000, 2);
+});
+afterAll(() => db.close());
+
+describe('pricing (domain, no I/O)', () => {
+  const products = new Map([
+    ['a', { id: 'a', priceCents: 250, currency: 'USD', stock: 5 }],
+    ['b', { id: 'b', priceCents: 100, currency: 'EUR', stock: 5 }],
+  ]);
+  test('totals quantity times unit price', () => {
+    expect(priceOrder({ items: [{ productId: 'a', quantity: 3 }] }, products)).toEqual({
+      ok: true, totalCents: 750, currency: 'USD', lines: [{ productId: 'a', quantity: 3, unitPriceCents: 250 }],
+    });
+  });
+  test('refuses missing products, short stock and mixed currencies', () => {
+    expect(priceOrder({ items: [{ productId: 'x', quantity: 1 }] }, products)).toMatchObject({ ok: false, reason: 'PRODUCT_NOT_FOUND' });
+    expect(priceOrder({ items: [{ productId: 'a', quantity: 6 }] }, products)).toMatchObject({ ok: false, reason: 'INSUFFICIENT_STOCK' });
+    expect(priceOrder({ items: [{ productId: 'a', quantity: 1 }, { productId: 'b', quantity: 1 }] }, products)).toMatchObject({ ok: false, reason: 'MIXED_CURRENCY' });
+  });
+  test('the request schema refuses duplicates, empty lists and non-integer quantities', () => {
+    expect(createOrderSchema.safeParse({ items: [] }).success).toBe(false);
+    expect(createOrderSchema.safeParse({ items: [{ productId: 'a', quantity: 1.5 }] }).success).toBe(false);
+    expect(createOrderSchema.safeParse({ items: [{ productId: 'a', quantity: 1 }, { productId: 'a', quantity: 2 }] }).success).toBe(false);
+  });
+});
+
+describe('POST /orders', () => {
+  test('201 PENDING with its total, and the stock is decremented', async () => {
+    const res = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 4 }] } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'PENDING', totalCents: 1000, currency: 'USD', items: [{ productId: product.cheap, quantity: 4, unitPriceCents: 250 }] });
+    const { rows } = await db.writer.query('SELECT stock FROM products WHERE id = $1', [product.cheap]);
+    expect(rows[0].stock).toBe(96);
+  });
+
+  test('401 without a token and with a bad one', async () => {
+    expect((await call(app, 'POST', '/orders', { body: { items: [] } })).status).toBe(401);
+    const bad = await call(app, 'POST', '/orders', { token: 'not.a.token', body: { items: [] } });
+    expect(bad.status).toBe(401);
+    expect(bad.body.error.code).toBe('UNAUTHORIZED');
+  });
+
+  test.each([
+    ['empty items', { items: [] }, 'items'],
+    ['a zero quantity', { items: [{ productId: randomUUID(), quantity: 0 }] }, 'items.0.quantity'],
+    ['a fractional quantity', { items: [{ productId: randomUUID(), quantity: 1.5 }] }, 'items.0.quantity'],
+    ['a duplicate product', { items: [{ productId: 'p', quantity: 1 }, { productId: 'p', quantity: 1 }] }, 'items.1.productId'],
+    ['a wrongly typed body', { items: 'all of them' }, 'items'],
+  ])('400 for %s, naming the field', async (_, body, field) => {
+    const res = await call(app, 'POST', '/orders', { token, body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  test('404 PRODUCT_NOT_FOUND, and nothing is written', async () => {
+    const res = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }, { productId: randomUUID(), quantity: 1 }] } });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('PRODUCT_NOT_FOUND');
+    const { rows } = await db.writer.query('SELECT stock FROM products WHERE id = $1', [product.cheap]);
+    expect(rows[0].stock).toBe(96);
+  });
+
+  test('409 INSUFFICIENT_STOCK; concurrent orders never oversell', async () => {
+    const res = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.scarce, quantity: 3 }] } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('INSUFFICIENT_STOCK');
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, () => call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.scarce, quantity: 1 }] } })),
+    );
+    expect(attempts.filter((a) => a.status === 201)).toHaveLength(2);
+    expect(attempts.filter((a) => a.status === 409)).toHaveLength(3);
+  });
+});
+
+describe('GET /orders/{id}', () => {
+  test("200 for the owner; 404 ORDER_NOT_FOUND for another user's, an unknown and a malformed id", async () => {
+    const created = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+    const mine = await call(app, 'GET', `/orders/${created.body.orderId}`, { token });
+    expect(mine.status).toBe(200);
+    expect(mine.body).toEqual(created.body);
+    for (const [id, who] of [[created.body.orderId, otherToken], [randomUUID(), token], ['nope', token]]) {
+      const res = await call(app, 'GET', `/orders/${id}`, { token: who });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
+    }
+  });
+});
+
+describe('read/write split against a real streaming replica', () => {
+  const replica = new StreamingReplica(5433);
+  let split: Awaited<ReturnType<typeof buildOrdersApp>>;
+  let splitDb: Database;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    replica.start();
+    await replica.catchUp(env.DB_NAME, db.writer);
+    splitDb = await Database.open({
+      writerHost: '127.0.0.1', readerHosts: ['127.0.0.1:5433'], port: 5432, database: env.DB_NAME, ssl: false,
+      credentials: () => secretCredentials(env.DB_SECRET_ARN),
+    });
+    redis = new Redis({ host: '127.0.0.1', port: 6379, keyPrefix: `t:${randomUUID()}:` });
+    split = ordersApp({ orders: pgOrders(splitDb), tokens: tokenIssuerFromEnv(env as never), recentWrites: new RecentWrites(redis), ping: () => splitDb.ping() });
+  }, 120_000);
+  afterAll(async () => {
+    await splitDb.close();
+    redis.disconnect();
+    replica.destroy();
+  });
+
+  test('an order just created is read from the primary while the replica lags, then from the replica', async () => {
+    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
+    try {
+      const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+      expect(created.status).toBe(201);
+      // The lag is real: the replica does not have the order.
+      expect(await replica.sql(env.DB_NAME, 'SELECT id FROM orders WHERE id = $1', [created.body.orderId])).toEqual([]);
+      const read = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
+      expect(read.status).toBe(200);
+      expect(read.headers.get('x-read-from')).toBe('primary');
+      expect(read.body.orderId).toBe(created.body.orderId);
+
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
+      await replica.catchUp(env.DB_NAME, db.writer);
+      const later = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
+      expect(later.status).toBe(200);
+      expect(later.headers.get('x-read-from')).toBe('replica');
+    } finally {
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  test('reads fall back to the primary when the replica is stopped', async () => {
+    const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+    await replica.catchUp(env.DB_NAME, db.writer);
+    // No recent-write marker: this read goes to a replica, which is down.
+    await redis.del(`ryw:order:${created.body.orderId}`);
+    replica.stop();
+    const read = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
+    expect(read.status).toBe(200);
+    expect(read.body.orderId).toBe(created.body.orderId);
+  });
+});

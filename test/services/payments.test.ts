@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { buildAuthApp } from '../../lambda/auth/main.js';
+import { buildOrdersApp } from '../../lambda/orders/main.js';
+import { buildPaymentsApp } from '../../lambda/payments/main.js';
+import { idempotencyKeySchema, renderConfirmation } from '../../lambda/payments/domain.js';
+import { SandboxProvider } from '../../lambda/payments/provider.js';
+import { sqsJobQueue } from '../../lambda/payments/queue.js';
+import { PaymentStore } from '../../lambda/payments/store.js';
+import { Database, databaseFromEnv } from '#shared/db.js';
+import { call } from '../support/http.js';
+
+const env = process.env as Record<string, string>;
+const sqs = new SQSClient({});
+const provider = new SandboxProvider();
+let db: Database;
+let orders: Awaited<ReturnType<typeof buildOrdersApp>>;
+let payments: Awaited<ReturnType<typeof buildPaymentsApp>>;
+let token: string;
+let otherToken: string;
+let productId: string;
+
+async function signUp(): Promise<string> {
+  const auth = await buildAuthApp();
+  const email = `payer-${randomUUID()}@example.com`;
+  await call(auth, 'POST', '/auth/register', { body: { email, password: 'correct horse' } });
+  return (await call(auth, 'POST', '/auth/login', { body: { email, password: 'correct horse' } })).body.token;
+}
+const newOrder = async (who = token): Promise<string> =>
+  (await call(orders, 'POST', '/orders', { token: who, body: { items: [{ productId, quantity: 2 }] } })).body.orderId;
+const pay = (orderId: string, key: string, card = 'tok_visa', who = token) =>
+  call(payments, 'POST', '/payments', { token: who, headers: { 'idempotency-key': key }, body: { orderId, paymentMethod: { token: card } } });
+const chargesFor = (key: string) => provider.charges.filter((c) => c.idempotencyKey === key).length;
+const outboxRows = async (orderId: string) =>
+  (await db.writer.query("SELECT id, sent_at FROM outbox WHERE payload->>'orderId' = $1", [orderId])).rows;
+
+/** Drains the run's email queue and returns the jobs of one order. */
+async function queuedJobs(orderId: string): Promise<unknown[]> {
+  const found: unknown[] = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: env.EMAIL_QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const m of res.Messages ?? []) {
+      const job = JSON.parse(m.Body!);
+      if (job.orderId === orderId) found.push(job);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: env.EMAIL_QUEUE_URL, ReceiptHandle: m.ReceiptHandle! }));
+    }
+    if ((res.Messages ?? []).length === 0 && found.length > 0) break;
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  db = await databaseFromEnv({ ...env, DB_PORT: 5432, DB_SSL: 'disable' } as never);
+  [orders, payments] = await Promise.all([buildOrdersApp(), buildPaymentsApp(provider)]);
+  [token, otherToken] = await Promise.all([signUp(), signUp()]);
+  const { rows } = await db.writer.query<{ id: string }>(
+    "INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Espresso cup', 1250, 'EUR', 1000) RETURNING id",
+    [`pay-${randomUUID()}`],
+  );
+  productId = rows[0].id;
+});
+afterAll(() => db.close());
+
+describe('domain', () => {
+  test('Idempotency-Key is 8 to 128 visible characters', () => {
+    expect(idempotencyKeySchema.safeParse('abcdefgh').success).toBe(true);
+    expect(idempotencyKeySchema.safeParse('short').success).toBe(false);
+    expect(idempotencyKeySchema.safeParse('x'.repeat(129)).success).toBe(false);
+    expect(idempotencyKeySchema.safeParse('has space in it').success).toBe(false);
+  });
+
+  test('the confirmation lists the order, its items and the total', () => {
+    const { subject, text } = renderConfirmation({ jobId: 'j', orderId: 'o-1', to: 'a@b.c', totalCents: 2500, currency: 'EUR', items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }] });
+    expect(subject).toContain('o-1');
+    expect(text).toContain('2 x Espresso cup @ 12.50 EUR');
+    expect(text).toContain('Total paid: 25.00 EUR');
+  });
+});
+
+describe('POST /payments', () => {
+  test('201 SUCCEEDED, the order is PAID, and one confirmation job is queued', async () => {
+    const orderId = await newOrder();
+    const key = `key-${randomUUID()}`;
+    const res = await pay(orderId, key);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ orderId, status: 'SUCCEEDED', amountCents: 2500, currency: 'EUR' });
+    expect((await call(orders, 'GET', `/orders/${orderId}`, { token })).body.status).toBe('PAID');
+    const jobs = await queuedJobs(orderId);
+    expect(jobs).toEqual([expect.objectContaining({ orderId, totalCents: 2500, items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }] })]);
+    expect((await outboxRows(orderId))[0].sent_at).not.toBeNull();
+  });
+
+  test('a replay with the same key and body returns the first response and charges nothing more', async () => {
+    const orderId = await newOrder();
+    const key = `key-${randomUUID()}`;
+    const first = await pay(orderId, key);
+    const replay = await pay(orderId, key);
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(chargesFor(key)).toBe(1);
+  });
+
+  test('422 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
+    const key = `key-${randomUUID()}`;
+    await pay(await newOrder(), key);
+    const res = await pay(await newOrder(), key);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['too short', 'abc'],
+  ])('400 naming the header for a %s Idempotency-Key', async (_, key) => {
+    const res = await call(payments, 'POST', '/payments', { token, headers: key ? { 'idempotency-key': key } : {}, body: { orderId: randomUUID(), paymentMethod: { token: 'tok_visa' } } });
+    expect(res.status).toBe(400);
+  });
+
+  test('400 naming the field for a body without a payment method', async () => {
+    const res = await call(payments, 'POST', '/payments', { token, headers: { 'idempotency-key': `key-${randomUUID()}` }, body: { orderId: randomUUID() } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('paymentMethod');
+  });
+
+  test("401 without a token; 404 for an unknown order and for another user's", async () => {
+    expect((await call(payments, 'POST', '/payments', { body: {} })).status).toBe(401);
+    expect((await pay(randomUUID(), `key-${randomUUID()}`)).status).toBe(404);
+    const theirs = await newOrder(otherToken);
+    const res = await pay(theirs, `key-${randomUUID()}`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
+  });
+
+  test('409 ORDER_NOT_PAYABLE for an order already paid, with a new key', async () => {
+    const orderId = await newOrder();
+    await pay(orderId, `key-${randomUUID()}`);
+    const res = await pay(orderId, `key-${randomUUID()}`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('ORDER_NOT_PAYABLE');
+  });
+
+  test('402 PAYMENT_DECLINED leaves the order PENDING and owes no email', async () => {
+    const orderId = await newOrder();
+    const res = await pay(orderId, `key-${randomUUID()}`, 'tok_decline');
+    expect(res.status).toBe(402);
+    expect(res.body.error.code).toBe('PAYMENT_DECLINED');
+    expect((await call(orders, 'GET', `/orders/${orderId}`, { token })).body.status).toBe('PENDING');
+    expect(await outboxRows(orderId)).toEqual([]);
+  });
+
+  test('503 PAYMENT_PROVIDER_UNAVAILABLE, then the retry with the same key succeeds once', async () => {
+    const orderId = await newOrder();
+    const key = `key-${randomUUID()}`;
+    const failed = await pay(orderId, key, 'tok_transient');
+    expect(failed.status).toBe(503);
+    expect(failed.body.error.code).toBe('PAYMENT_PROVIDER_UNAVAILABLE');
+    const retried = await pay(orderId, key, 'tok_transient');
+    expect(retried.status).toBe(201);
+    const again = await pay(orderId, key, 'tok_transient');
+    expect(again.body.paymentId).toBe(retried.body.paymentId);
+    expect(chargesFor(key)).toBe(1);
+  });
+
+  test('20 concurrent payments with one key: one charge, one payment row, one email job', async () => {
+    const orderId = await newOrder();
+    const key = `key-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 20 }, () => pay(orderId, key)));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
+    expect(new Set(results.map((r) => r.body.paymentId)).size).toBe(1);
+    expect(chargesFor(key)).toBe(1);
+    const { rows } = await db.writer.query('SELECT count(*)::int AS n FROM payments WHERE order_id = $1', [orderId]);
+    expect(rows[0].n).toBe(1);
+    expect(await outboxRows(orderId)).toHaveLength(1);
+    expect(await queuedJobs(orderId)).toHaveLength(1);
+  });
+
+  test('concurrent payments of one order with different keys: the row lock lets one charge', async () => {
+    const orderId = await newOrder();
+    const keys = Array.from({ length: 5 }, () => `key-${randomUUID()}`);
+    const results = await Promise.all(keys.map((k) => pay(orderId, k)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(4);
+    expect(keys.reduce((n, k) => n + chargesFor(k), 0)).toBe(1);
+  });
+});
+
+describe('outbox relay', () => {
+  test('a job whose send failed after the commit is relayed, once', async () => {
+    const { makePay } = await import('../../lambda/payments/usecase.js');
+    const store = new PaymentStore(db);
+    const sqsDown = { send: async () => { throw new Error('SQS unreachable'); } };
+    const orderId = await newOrder();
+    const payment = await makePay({ store, provider, queue: sqsDown })({ userId: userIdOf(token), key: `key-${randomUUID()}`, orderId, token: 'tok_visa' });
+    expect(payment.status).toBe('SUCCEEDED');
+    expect((await outboxRows(orderId))[0].sent_at).toBeNull();
+
+    const relayed = await store.relayUnsent(100, (row) => sqsJobQueue(env.EMAIL_QUEUE_URL).send(row.payload));
+    expect(relayed).toBeGreaterThanOrEqual(1);
+    expect((await outboxRows(orderId))[0].sent_at).not.toBeNull();
+    expect(await queuedJobs(orderId)).toHaveLength(1);
+    expect(await store.relayUnsent(100, async () => { throw new Error('nothing is left to send'); })).toBe(0);
+  });
+});
+
+function userIdOf(t: string): string {
+  return JSON.parse(Buffer.from(t.split('.')[1], 'base64url').toString()).sub;
+}

@@ -29,6 +29,8 @@ export function stacksOf(stage: StorefrontStage): Stack[] {
 export function normaliseTemplate(template: unknown): unknown {
   const json = JSON.stringify(template)
     .replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '<asset-hash>$1')
-    .replace(/"S3Key":"[^"]+"/g, '"S3Key":"<asset>"');
+    .replace(/"S3Key":"[^"]+"/g, '"S3Key":"<asset>"')
+    // A Lambda version's logical ID ends in a hash of the function's properties, code included.
+    .replace(/(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}/g, '$1<code-hash>');
   return JSON.parse(json);
 }

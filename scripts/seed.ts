@@ -33,8 +33,10 @@ export const DEMO_PRODUCTS: ReadonlyArray<readonly [string, string, string, numb
 ];
 
 /**
- * Loads the demo catalog. Idempotent: products are keyed by SKU, a second run updates their text
- * and price but leaves stock alone (orders may have taken some), then invalidates their cache keys.
+ * Loads the demo catalog. Idempotent: products are keyed by SKU, and every run puts their text, price
+ * and stock back to the values above, so the demo (and each e2e run) starts from a known catalog
+ * however many units earlier runs ordered. Demo data only: `npm run local` seeds the local stage,
+ * no other stage is seeded. `main` then invalidates the products' cache keys.
  */
 export async function seed(client: pg.ClientBase): Promise<string[]> {
   const ids: string[] = [];
@@ -43,7 +45,7 @@ export async function seed(client: pg.ClientBase): Promise<string[]> {
       `INSERT INTO products (sku, name, description, price_cents, currency, stock)
        VALUES ($1, $2, $3, $4, 'USD', $5)
        ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
-         price_cents = EXCLUDED.price_cents, updated_at = now()
+         price_cents = EXCLUDED.price_cents, stock = EXCLUDED.stock, updated_at = now()
        RETURNING id`,
       [sku, name, description, priceCents, stock],
     );

@@ -30,7 +30,7 @@ describe('the shop through the deployed API Gateway (local stage on MiniStack)',
     const list = await call('GET', '/products?limit=50');
     expect(list.status).toBe(200);
     expect(list.body.items.length).toBeGreaterThan(0);
-    // Each run buys a few units and the seed never restocks: take the best-stocked product.
+    // Each run buys a few units (`npm run local` restocks to the seed values): take the best-stocked product.
     products = list.body.items;
     productId = products.reduce((best, p) => (p.stock > best.stock ? p : best)).id;
     await call('GET', `/products/${productId}`);

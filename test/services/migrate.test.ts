@@ -44,12 +44,15 @@ test('constraints hold: stock >= 0, quantity > 0, a known status', async () => {
   }
 });
 
-test('the seed loads at least 20 products with stock and is idempotent', async () => {
+test('the seed loads at least 20 products with stock, is idempotent and restocks to the seed values', async () => {
   const c = await connect();
   try {
     const first = await seed(c);
+    await c.query('UPDATE products SET stock = 0'); // what many e2e runs' orders would do
     const second = await seed(c);
     expect(second).toEqual(first);
+    const stock = (await c.query<{ sku: string; stock: number }>('SELECT sku, stock FROM products ORDER BY sku')).rows;
+    expect(stock).toEqual([...DEMO_PRODUCTS].sort((a, b) => a[0].localeCompare(b[0])).map(([sku, , , , s]) => ({ sku, stock: s })));
     const { rows } = await c.query<{ n: number; stocked: number }>('SELECT count(*)::int AS n, count(*) FILTER (WHERE stock > 0)::int AS stocked FROM products');
     expect(rows[0]).toEqual({ n: DEMO_PRODUCTS.length, stocked: DEMO_PRODUCTS.length });
     expect(DEMO_PRODUCTS.length).toBeGreaterThanOrEqual(20);

@@ -26,7 +26,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 : >"$WORK/app"; : >"$WORK/base"
 for i in $(seq 1 "$RUNS"); do
-  rm -rf "$WORK/out"; measure "$ROOT" --all -c "stage=$STAGE" >>"$WORK/app"
+  rm -rf "$WORK/out"; measure "$ROOT" '**' -c "stage=$STAGE" >>"$WORK/app"
   rm -rf "$WORK/out"; measure "$BASE" >>"$WORK/base"
 done
 at=$(cut -d' ' -f1 "$WORK/app" | median); am=$(cut -d' ' -f2 "$WORK/app" | median)

@@ -4,10 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CDK_DISABLE_CLI_TELEMETRY=1
-VENV=.venv
-if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/checkov" ]; then
+# A venv of its own: .venv holds the MiniStack emulator, and checkov pins many dependencies.
+VENV=.venv-gates
+PINS="cfn-lint==1.58.0 checkov==3.3.30"
+if [ "$(cat "$VENV/.pins" 2>/dev/null)" != "$PINS" ]; then
+  echo "-- installing $PINS into $VENV"
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check cfn-lint checkov
+  # shellcheck disable=SC2086
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check $PINS 2>&1 | { grep -v '^WARNING: Location' || true; }
+  echo "$PINS" >"$VENV/.pins"
 fi
 OUT=.local/synth
 rm -rf "$OUT"; mkdir -p "$OUT"

@@ -1,17 +1,50 @@
 #!/usr/bin/env bash
-# Deploys the local stage to MiniStack, runs the end-to-end tests and the browser test against it,
-# and always tears down what `npm run local` started. Called from .ci/run.
+# Deploys the local stage to MiniStack (`npm run local`), runs the end-to-end tests (`npm run
+# test:e2e`) and the browser test (test/e2e/browser.ts, headless Debian Chromium) against it, prints
+# how long each took, and always tears down what `npm run local` started. Called from .ci/run.
+# Installs what it needs itself: MiniStack via scripts/ministack.sh, Chromium via apt-get if absent.
+# Honours AWS_ENDPOINT_URL (e.g. http://127.0.0.1:4567 for a second emulator beside a shared one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-trap 'npm run --silent local:down' EXIT
+mkdir -p .local
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+export CHROMIUM_PATH
+
 start=$(date +%s)
-npm run local
-echo "e2e: npm run local took $(( $(date +%s) - start )) s" >&2
-t=$(date +%s)
-npm run test:e2e
-echo "e2e: test:e2e took $(( $(date +%s) - t )) s" >&2
-if [ -f test/e2e/browser.ts ]; then
-  command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-  npx tsx test/e2e/browser.ts
-fi
-echo "e2e: total $(( $(date +%s) - start )) s" >&2
+timings=()
+current=""
+summary() {
+  local rc=$?
+  [ -n "$current" ] && timings+=("$current FAILED after $(( $(date +%s) - t ))s")
+  npm run --silent local:down || true
+  printf '\n== e2e timings: %s; total %ss\n' "$(IFS=,; echo "${timings[*]:-none}" | sed 's/,/, /g')" "$(( $(date +%s) - start ))" >&2
+  [ "$rc" -eq 0 ] || echo "e2e FAILED during: ${current:-setup} (exit $rc)" >&2
+  exit "$rc"
+}
+trap summary EXIT
+# Runs "$@" as a named, timed phase.
+phase() {
+  current="$1"; shift
+  printf '\n== e2e: %s\n' "$current" >&2
+  t=$(date +%s)
+  "$@"
+  timings+=("$current $(( $(date +%s) - t ))s")
+  current=""
+}
+
+install_chromium() {
+  [ -x "$CHROMIUM_PATH" ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "e2e: no Chromium at $CHROMIUM_PATH, installing Debian's (apt-get, log in .local/apt-chromium.log)" >&2
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >.local/apt-chromium.log 2>&1; then
+    tail -20 .local/apt-chromium.log >&2
+    echo "e2e: could not install chromium; install it (apt-get install chromium) or set CHROMIUM_PATH" >&2
+    return 1
+  fi
+}
+
+phase "chromium" install_chromium
+phase "npm run local" npm run local
+phase "test:e2e" npm run test:e2e
+phase "browser" npx tsx test/e2e/browser.ts

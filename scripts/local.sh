@@ -11,6 +11,11 @@ mkdir -p .local
 # The emulator accepts any credentials; these only make the SDK and the CLI sign requests.
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 export AWS_ENDPOINT_URL_S3="${AWS_ENDPOINT_URL_S3:-$AWS_ENDPOINT_URL}"
+# scripts/ministack.sh checks and starts the emulator on MINISTACK_PORT: the port of AWS_ENDPOINT_URL,
+# so `AWS_ENDPOINT_URL=http://127.0.0.1:4567 npm run local` uses (or starts) a second emulator there.
+if [ -z "${MINISTACK_PORT:-}" ] && [[ "$AWS_ENDPOINT_URL" =~ ^http://(127\.0\.0\.1|localhost):([0-9]+)/?$ ]]; then
+  export MINISTACK_PORT="${BASH_REMATCH[2]}"
+fi
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export CDK_DISABLE_CLI_TELEMETRY=1
 OUTPUTS="$ROOT/cdk-outputs.local.json"

@@ -7,7 +7,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PORT="${MINISTACK_PORT:-4566}"
 URL="http://127.0.0.1:$PORT"
-LOG="$ROOT/.local/ministack.log"
+# One pid file and log per port, so a second emulator (MINISTACK_PORT=4567) does not clobber the first's.
+SUFFIX=""; [ "$PORT" = 4566 ] || SUFFIX="-$PORT"
+LOG="$ROOT/.local/ministack$SUFFIX.log"
+PIDFILE="$ROOT/.local/ministack$SUFFIX.pid"
 
 healthy() { curl -fsS -m 2 "$URL/_ministack/health" >/dev/null 2>&1; }
 
@@ -24,8 +27,12 @@ start() {
   install
   mkdir -p "$ROOT/.local"
   # Bind to loopback only: the emulator accepts any credentials.
-  (cd "$ROOT/.local" && GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 \
-    nohup "$VENV/bin/ministack" >"$LOG" 2>&1 & echo $! >"$ROOT/.local/ministack.pid")
+  # `nohup` on its own, not inside an `a && b` list: `$!` must be the emulator's pid, not a subshell's.
+  (
+    cd "$ROOT/.local"
+    GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 nohup "$VENV/bin/ministack" >"$LOG" 2>&1 &
+    echo $! >"$PIDFILE"
+  )
   for _ in $(seq 1 60); do
     if healthy; then echo "ministack: ready on $URL (log: $LOG)" >&2; return 0; fi
     sleep 0.5
@@ -35,10 +42,23 @@ start() {
   return 1
 }
 
+# Descendants of a pid (MiniStack runs each Lambda as a child `node`/`python` worker).
+descendants() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do echo "$child"; descendants "$child"; done
+}
+
 stop() {
-  if [ -f "$ROOT/.local/ministack.pid" ]; then
-    kill "$(cat "$ROOT/.local/ministack.pid")" 2>/dev/null || true
-    rm -f "$ROOT/.local/ministack.pid"
+  if [ -f "$PIDFILE" ]; then
+    local pid workers
+    pid="$(cat "$PIDFILE")"
+    # MiniStack leaves its Lambda workers running when it is terminated: stop them too. (Pid files
+    # written before the fix name the subshell that started MiniStack; its descendants are covered.)
+    workers="$(descendants "$pid")"
+    kill "$pid" $workers 2>/dev/null || true
+    for _ in $(seq 1 20); do healthy || break; sleep 0.5; done
+    rm -f "$PIDFILE"
+    if healthy; then echo "ministack: still answering on $URL after stopping pid $pid" >&2; return 1; fi
     echo "ministack: stopped" >&2
   else
     echo "ministack: not started by this checkout" >&2

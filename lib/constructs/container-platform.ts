@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { skipCheckov } from './checkov.js';
 
 export interface ContainerPlatformProps {
   readonly vpc: ec2.IVpc;
@@ -72,6 +73,8 @@ export class ContainerPlatform extends Construct {
         messageBody: NOT_FOUND_BODY,
       }),
     });
+    const plainHttp = 'Internal ALB reached only from the VPC link security group; TLS ends at CloudFront and API Gateway (ADR 0010)';
+    skipCheckov(this.listener, { id: 'CKV_AWS_2', comment: plainHttp }, { id: 'CKV_AWS_103', comment: plainHttp });
 
     const linkSecurityGroup = new ec2.SecurityGroup(this, 'VpcLinkSecurityGroup', {
       vpc: props.vpc,
@@ -99,6 +102,10 @@ export class ContainerPlatform extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
     });
+    skipCheckov(bucket,
+      { id: 'CKV_AWS_18', comment: 'This is the ALB access-log bucket; logging it into another bucket adds nothing' },
+      { id: 'CKV_AWS_21', comment: 'Log objects are written once and expire by lifecycle; versions would only keep expired logs (tamper-proofing would be Object Lock)' },
+    );
     return bucket;
   }
 }

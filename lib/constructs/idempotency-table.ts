@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { skipCheckov } from './checkov.js';
 
 export interface IdempotencyTableProps {
   /**
@@ -30,5 +31,11 @@ export class IdempotencyTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    if (props.pointInTimeRecovery === false) {
+      skipCheckov(this.table, {
+        id: 'CKV_AWS_165',
+        comment: 'Point-in-time recovery off by stage config: records live a day at most and a throwaway stage charges nobody; on in prod',
+      });
+    }
   }
 }

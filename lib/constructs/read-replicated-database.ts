@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { type CheckovSkip, skipCheckov } from './checkov.js';
 import type { DatabaseAccess } from './database-access.js';
 
 export interface ReadReplicatedDatabaseProps {
@@ -156,6 +157,20 @@ export class ReadReplicatedDatabase extends Construct {
       findings.push({ id: 'AwsSolutions-RDS10', reason: 'Deletion protection is off by stage config for throwaway stages; on in prod.' });
     }
     Validations.of(instance).acknowledge(...findings);
+    const skips: CheckovSkip[] = [];
+    if (isPrimary) {
+      skips.push({
+        id: 'CKV_AWS_161',
+        comment: 'Clients sign in with the rotated Secrets Manager password (through RDS Proxy in prod); IAM auth would add an unused way in, and AWS advises it for under 200 new connections per second',
+      });
+      if (!props.multiAz) skips.push({ id: 'CKV_AWS_157', comment: 'Single-AZ primary by stage config (cost); prod is Multi-AZ' });
+    } else {
+      skips.push(
+        { id: 'CKV_AWS_16', comment: 'A replica inherits encryption from its encrypted primary; CloudFormation rejects StorageEncrypted on replicas' },
+        { id: 'CKV_AWS_157', comment: 'Replicas are single-AZ; when one fails, reads fall back to the primary (Multi-AZ in prod)' },
+      );
+    }
+    skipCheckov(instance, ...skips);
     const monitoringRole = instance.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
       Validations.of(monitoringRole).acknowledge({

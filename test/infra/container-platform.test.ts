@@ -28,6 +28,13 @@ describe('ContainerPlatform', () => {
     });
   });
 
+  test('checkov: the plain-HTTP skips sit on the internal ALB listener only', () => {
+    const skipped = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener'))
+      .map((l) => ((l.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id));
+    expect(skipped).toEqual([['CKV_AWS_2', 'CKV_AWS_103']]);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+  });
+
   test('a VPC link V2 in the private subnets is the only way into the ALB', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::VpcLink', 1);
     template.resourceCountIs('AWS::ApiGateway::VpcLink', 0);

@@ -118,6 +118,17 @@ describe('StorefrontApi', () => {
       .toEqual(['POST /orders', 'GET /orders/{id}', 'POST /payments']);
   });
 
+  test('checkov: the open-method skip (CKV_AWS_59) is on the public routes only', () => {
+    for (const route of ROUTES) {
+      const resource = api.restApi.root.resourceForPath(route.path);
+      const resourceId = JSON.stringify(stack.resolve(resource.resourceId));
+      const method = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: route.method } }))
+        .find((m) => JSON.stringify(m.Properties.ResourceId) === resourceId)!;
+      const skipped = ((method.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id);
+      expect([`${route.method} ${route.path}`, skipped]).toEqual([`${route.method} ${route.path}`, route.signedIn ? [] : ['CKV_AWS_59']]);
+    }
+  });
+
   test('lambda services get a proxy integration', () => {
     expect(methodFor(template, stack, api, '/products', 'GET').Integration).toMatchObject({
       Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST',

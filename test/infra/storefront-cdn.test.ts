@@ -123,4 +123,20 @@ describe('StorefrontCdn', () => {
     expect(withDomain.Aliases).toEqual(['shop.example.com', 'www.shop.example.com']);
     expect(withDomain.ViewerCertificate).toMatchObject({ MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
   });
+
+  test('checkov: the TLS-floor skip only without a domain, the log-bucket skips only on the log bucket', () => {
+    const skips = (t: Template, type: string) => Object.values(t.findResources(type))
+      .map((r) => ((r.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id));
+    expect(skips(template, 'AWS::CloudFront::Distribution')).toEqual([['CKV_AWS_174']]);
+    expect(skips(build(true), 'AWS::CloudFront::Distribution')).toEqual([[]]);
+    const buckets = template.findResources('AWS::S3::Bucket');
+    const skipped = Object.entries(buckets).filter(([, b]) => b.Metadata?.checkov);
+    expect(skipped.map(([id]) => id)).toEqual([expect.stringMatching(/^CdnLogs/)]);
+    expect(skipped[0][1].Metadata.checkov.skip.map((s: { id: string }) => s.id)).toEqual(['CKV_AWS_18', 'CKV_AWS_21']);
+    // The site bucket itself stays versioned and logged: no skip on it.
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' }, LoggingConfiguration: Match.anyValue() }),
+      Metadata: Match.absent(),
+    });
+  });
 });

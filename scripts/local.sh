@@ -25,7 +25,7 @@ step() { STEP="$1"; printf '\n\033[1m==> [%s] %s\033[0m\n' "$(date -u +%H:%M:%S)
 on_error() {
   local hint
   case "$STEP" in
-    *MiniStack*) hint="see .local/ministack.log; 'scripts/ministack.sh stop' then retry" ;;
+    *MiniStack*) hint="see .local/ministack.log (ministack-<port>.log off 4566); 'scripts/ministack.sh stop' then retry" ;;
     *PostgreSQL*) hint="install PostgreSQL 15 and Redis 7 (apt-get install postgresql redis-server)" ;;
     *bootstrap*) hint="MiniStack must answer on $AWS_ENDPOINT_URL; try 'scripts/ministack.sh reset' and rerun" ;;
     *deploy*) hint="read the CloudFormation error above; a stack stuck in *_FAILED can be removed with 'npm run local:down -- --reset' before a rerun" ;;

@@ -138,6 +138,7 @@ export class StorefrontStage extends Stage {
       services: this.services,
       data: this.data,
       distribution: this.cdn.cdn.distribution,
+      edgeWebAcl: this.edge.webAcl,
       alarmEmail: config.alarmEmail,
       alarms: config.alarms,
     });

@@ -1,4 +1,5 @@
-import { Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Names, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
@@ -86,8 +87,15 @@ export class RateLimitedWebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
   /** ARN to hand to CloudFront (`webAclId`) or to `associate`. */
   readonly webAclArn: string;
-  /** Generated name, the `WebACL` dimension of the AWS/WAFV2 metrics. */
+  /** Generated name of the ACL (what the console and `aws wafv2` list). */
   readonly webAclName: string;
+  /**
+   * The ACL's visibility metric name: the `WebACL` dimension of its AWS/WAFV2 metrics. Unique per
+   * stack, so two stages in one account do not share a metric.
+   */
+  readonly metricName: string;
+  /** Metric names of the rules, in evaluation order: the `Rule` dimension of their metrics. */
+  readonly ruleMetricNames: readonly string[];
   private readonly scope: WebAclScope;
 
   constructor(scope: Construct, id: string, props: RateLimitedWebAclProps) {
@@ -97,6 +105,7 @@ export class RateLimitedWebAcl extends Construct {
     if (props.scope === 'CLOUDFRONT' && !Token.isUnresolved(region) && region !== 'us-east-1') {
       throw new Error(`RateLimitedWebAcl: a CLOUDFRONT web ACL must be in us-east-1, this stack is in ${region}`);
     }
+    this.metricName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     const windowSec = (props.evaluationWindow ?? Duration.minutes(5)).toSeconds();
     if (!ALLOWED_WINDOWS.includes(windowSec)) {
       throw new Error(`RateLimitedWebAcl: evaluationWindow must be one of ${ALLOWED_WINDOWS.join(', ')} seconds, got ${windowSec}`);
@@ -194,11 +203,40 @@ export class RateLimitedWebAcl extends Construct {
         [FORBIDDEN_KEY]: { contentType: 'APPLICATION_JSON', content: FORBIDDEN_BODY },
       },
       rules,
-      visibilityConfig: visibility(id),
+      visibilityConfig: visibility(this.metricName),
     });
+    this.ruleMetricNames = rules.map((r) => (r.visibilityConfig as wafv2.CfnWebACL.VisibilityConfigProperty).metricName);
     this.webAclArn = this.webAcl.attrArn;
     // Ref of a web ACL is `name|id|scope`; the name is generated, so read it back from there.
     this.webAclName = Fn.select(0, Fn.split('|', this.webAcl.ref));
+  }
+
+  /**
+   * Requests this ACL blocked, by all its rules (`ALL`) or by one (a name of `ruleMetricNames`),
+   * from the region WAF publishes them in (us-east-1 for CLOUDFRONT).
+   */
+  metricBlockedRequests(rule = 'ALL', options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('BlockedRequests', rule, options);
+  }
+
+  /** Requests this ACL let through. */
+  metricAllowedRequests(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('AllowedRequests', 'ALL', options);
+  }
+
+  private metric(metricName: string, rule: string, options: cloudwatch.MetricOptions): cloudwatch.Metric {
+    const regional = this.scope === 'REGIONAL';
+    const region = regional ? Stack.of(this).region : 'us-east-1';
+    return new cloudwatch.Metric({
+      namespace: 'AWS/WAFV2',
+      metricName,
+      // CLOUDFRONT ACLs publish without a Region dimension.
+      dimensionsMap: { WebACL: this.metricName, Rule: rule, ...(regional ? { Region: region } : {}) },
+      region,
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...options,
+    });
   }
 
   /** Attaches this (REGIONAL) ACL to an API Gateway stage or ALB, by ARN. */

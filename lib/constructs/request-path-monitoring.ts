@@ -14,6 +14,7 @@ import {
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import type { ContainerService } from './container-service.js';
+import type { RateLimitedWebAcl } from './rate-limited-web-acl.js';
 import type { ReadReplicatedDatabase } from './read-replicated-database.js';
 import type { ReplicatedCache } from './replicated-cache.js';
 import { runbook } from './runbook.js';
@@ -25,6 +26,11 @@ export interface RequestPathMonitoringProps {
   /** Stage name of the dashboard and alarm names. */
   readonly prefix: string;
   readonly distribution: cloudfront.IDistribution;
+  /**
+   * The web ACLs in front of the API (CloudFront's and the regional one), graphed by rule.
+   * @default - no WAF row
+   */
+  readonly webAcls?: readonly RateLimitedWebAcl[];
   readonly api: StorefrontApi;
   /** Every Lambda function by name: services on Lambda, authorizer, relay, email worker. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
@@ -62,7 +68,7 @@ export interface RequestPathMonitoringProps {
 }
 
 /**
- * One dashboard laid out along the request path (edge, API, services, load balancer, cache,
+ * One dashboard laid out along the request path (edge, WAF, API, services, load balancer, cache,
  * database, queue) and the alarms that page, each linking to its runbook section. Built on
  * cdk-monitoring-constructs; only replica lag is a plain CloudWatch alarm (the library has no
  * read-replica threshold).
@@ -97,7 +103,30 @@ export class RequestPathMonitoring extends Construct {
     facade
       .addLargeHeader('1. Edge: CloudFront (metrics in us-east-1)')
       .monitorCloudFrontDistribution({ distribution: props.distribution, alarmFriendlyName: 'cdn', humanReadableName: 'CloudFront' })
-      .addLargeHeader('2. Gateway: API Gateway')
+      .addLargeHeader('2. Rate limiter: WAF (blocked per rule; runbook: waf-blocked-requests)');
+    for (const acl of props.webAcls ?? []) {
+      facade.addWidget(
+        new cloudwatch.GraphWidget({
+          title: `${acl.node.id}: allowed and blocked`,
+          width: 12,
+          left: [acl.metricAllowedRequests({ label: 'allowed' }), acl.metricBlockedRequests('ALL', { label: 'blocked' })],
+        }),
+        false,
+        false,
+      );
+      facade.addWidget(
+        new cloudwatch.GraphWidget({
+          title: `${acl.node.id}: blocked by rule`,
+          width: 12,
+          stacked: true,
+          left: acl.ruleMetricNames.map((rule) => acl.metricBlockedRequests(rule, { label: rule })),
+        }),
+        false,
+        false,
+      );
+    }
+    facade
+      .addLargeHeader('3. Gateway: API Gateway')
       .monitorApiGateway({
         api: props.api.restApi,
         alarmFriendlyName: 'api',
@@ -106,7 +135,7 @@ export class RequestPathMonitoring extends Construct {
         add5XXFaultRateAlarm: alarm({ Critical: { maxErrorRate: 1, runbookLink: runbook('api-5xx-rate') } }),
         addLatencyP99Alarm: alarm({ Warning: { maxLatency: props.apiP99Latency ?? Duration.seconds(1), runbookLink: runbook('api-p99-latency') } }),
       })
-      .addLargeHeader('3. Services');
+      .addLargeHeader('4. Services');
     for (const [name, fn] of Object.entries(props.functions)) {
       facade.monitorLambdaFunction({
         lambdaFunction: fn,
@@ -117,7 +146,7 @@ export class RequestPathMonitoring extends Construct {
       });
     }
     if (props.loadBalancer) {
-      facade.addLargeHeader('4. Load balancer and Fargate services');
+      facade.addLargeHeader('5. Load balancer and Fargate services');
       for (const [name, svc] of Object.entries(props.containerServices ?? {})) {
         facade.monitorFargateApplicationLoadBalancer({
           fargateService: svc.service,
@@ -131,7 +160,7 @@ export class RequestPathMonitoring extends Construct {
       }
     }
     if (props.cache) {
-      facade.addLargeHeader('5. Cache: ElastiCache Redis').monitorElastiCacheCluster({
+      facade.addLargeHeader('6. Cache: ElastiCache Redis').monitorElastiCacheCluster({
         clusterType: ElastiCacheClusterType.REDIS,
         clusterId: props.cache.replicationGroup.ref,
         alarmFriendlyName: 'redis',
@@ -140,7 +169,7 @@ export class RequestPathMonitoring extends Construct {
       });
     }
     if (props.database) {
-      facade.addLargeHeader('6. Database: RDS PostgreSQL');
+      facade.addLargeHeader('7. Database: RDS PostgreSQL');
       for (const [name, instance] of [['primary', props.database.primary] as const, ...props.database.replicas.map((r, i) => [`replica-${i + 1}`, r] as const)]) {
         facade.monitorRdsInstance({
           instance,
@@ -170,7 +199,7 @@ export class RequestPathMonitoring extends Construct {
           .addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
       });
     }
-    facade.addLargeHeader('7. Async: email queue and worker').monitorSqsQueueWithDlq({
+    facade.addLargeHeader('8. Async: email queue and worker').monitorSqsQueueWithDlq({
       queue: props.queue,
       deadLetterQueue: props.deadLetterQueue,
       alarmFriendlyName: 'email',

@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { skipCheckov } from '../constructs/checkov.js';
 import { ContainerService } from '../constructs/container-service.js';
+import type { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.js';
 import { RequestPathMonitoring } from '../constructs/request-path-monitoring.js';
 import type { DataStack } from './data-stack.js';
 import type { ServicesStack } from './services-stack.js';
@@ -16,6 +17,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly services: ServicesStack;
   readonly data: DataStack;
   readonly distribution: cloudfront.IDistribution;
+  /** CloudFront's web ACL (Edge stack, us-east-1); graphed by its metric names, so no cross-region reference. */
+  readonly edgeWebAcl: RateLimitedWebAcl;
   /**
    * Where alarm notifications are e-mailed.
    * @default - the topic has no subscription
@@ -57,6 +60,7 @@ export class ObservabilityStack extends Stack {
       alarmTopic: this.alarmTopic,
       prefix: props.prefix,
       distribution: props.distribution,
+      webAcls: [props.edgeWebAcl, ...(services.webAcl ? [services.webAcl] : [])],
       api: services.api,
       functions,
       containerServices: containers,

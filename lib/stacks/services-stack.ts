@@ -131,6 +131,8 @@ export class ServicesStack extends Stack {
   readonly email: EmailPipeline;
   readonly authorizer: lambda.IFunction;
   readonly relay: lambda.IFunction;
+  /** The regional web ACL on the API stage and the ALB, unless the stage turns it off. */
+  readonly webAcl?: RateLimitedWebAcl;
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
@@ -297,6 +299,7 @@ export class ServicesStack extends Stack {
           ? { name: this.originSecret.headerName, value: this.originSecret.headerValue }
           : undefined,
       });
+      this.webAcl = webAcl;
       webAcl.associate('ApiStageAssociation', this.api.stage.stageArn);
       if (platform) webAcl.associate('LoadBalancerAssociation', platform.loadBalancer.loadBalancerArn);
     } else {

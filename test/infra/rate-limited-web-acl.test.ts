@@ -101,7 +101,30 @@ describe('RateLimitedWebAcl', () => {
     });
   });
 
-  test('its name (for WAF metrics) is read from the Ref, not invented', () => {
+  test('metrics use the ACL and rule metric names as dimensions, from the region WAF publishes them in', () => {
+    const stack = new Stack(new App(), 'Acl', env('us-east-1'));
+    const edge = new RateLimitedWebAcl(stack, 'Acl', {
+      scope: 'CLOUDFRONT',
+      requestsPerIp: 100,
+      pathRateLimits: [{ pathPrefix: '/api/auth/login', requestsPerIp: 20 }],
+    });
+    const acl = Object.values(Template.fromStack(stack).findResources('AWS::WAFv2::WebACL'))[0].Properties;
+    expect(acl.VisibilityConfig.MetricName).toBe(edge.metricName);
+    expect(edge.ruleMetricNames).toEqual(acl.Rules.map((r: any) => r.VisibilityConfig.MetricName));
+    const blocked = edge.metricBlockedRequests('PathRateLimit0');
+    expect(blocked).toMatchObject({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', region: 'us-east-1' });
+    // CloudFront ACLs publish without a Region dimension.
+    expect(blocked.dimensions).toEqual({ WebACL: edge.metricName, Rule: 'PathRateLimit0' });
+
+    const regionalStack = new Stack(new App(), 'Api', env('eu-west-1'));
+    const regional = new RateLimitedWebAcl(regionalStack, 'Acl', { scope: 'REGIONAL', requestsPerIp: 100 });
+    expect(regional.metricAllowedRequests()).toMatchObject({
+      region: 'eu-west-1',
+      dimensions: { WebACL: regional.metricName, Rule: 'ALL', Region: 'eu-west-1' },
+    });
+  });
+
+  test('its name is read from the Ref, not invented', () => {
     const stack = new Stack(new App(), 'Acl', env('us-east-1'));
     const acl = new RateLimitedWebAcl(stack, 'Acl', { scope: 'CLOUDFRONT', requestsPerIp: 100 });
     expect(stack.resolve(acl.webAclName)).toEqual({

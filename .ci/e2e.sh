@@ -46,5 +46,5 @@ install_chromium() {
 
 phase "chromium" install_chromium
 phase "npm run local" npm run local
-phase "test:e2e" npm run test:e2e
+phase "test:e2e" npm run test:e2e -- --json --outputFile=.local/e2e-results.json
 phase "browser" npx tsx test/e2e/browser.ts

@@ -1,8 +1,8 @@
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 import { logger } from './observability.js';
 
 /** `GET /health`: 200 when every dependency answers, 503 naming the ones that do not. */
-export function addHealth(app: Hono<any>, checks: Record<string, () => Promise<unknown>>): void {
+export function addHealth<E extends Env>(app: Hono<E>, checks: Record<string, () => Promise<unknown>>): void {
   app.get('/health', async (c) => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {

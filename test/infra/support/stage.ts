@@ -1,10 +1,13 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStageConfig, type StageConfig } from '../../../lib/config/index.js';
 import { StorefrontStage } from '../../../lib/storefront-stage.js';
 
-const cdkJson = require('../../../cdk.json') as { context: Record<string, unknown> };
-const cdkContext = require('../../../cdk.context.json') as Record<string, unknown>;
+const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', file), 'utf8'));
+const cdkJson = readJson('cdk.json') as { context: Record<string, unknown> };
+const cdkContext = readJson('cdk.context.json') as Record<string, unknown>;
 
 /**
  * The app exactly as `bin/storefront.ts` builds it (feature flags from cdk.json, AZs from

@@ -160,13 +160,21 @@ export class RequestPathMonitoring extends Construct {
       }
     }
     if (props.cache) {
-      facade.addLargeHeader('6. Cache: ElastiCache Redis').monitorElastiCacheCluster({
-        clusterType: ElastiCacheClusterType.REDIS,
-        clusterId: props.cache.replicationGroup.ref,
-        alarmFriendlyName: 'redis',
-        addRedisEngineCpuUsageAlarm: alarm({ Warning: { maxUsagePercent: 80, runbookLink: runbook('redis-cpu') } }),
-        addMaxEvictedItemsCountAlarm: alarm({ Warning: { maxItemsCount: 100, runbookLink: runbook('redis-evictions') } }),
-      });
+      facade.addLargeHeader('6. Cache: ElastiCache Redis');
+      // ElastiCache publishes per member cluster, `<replication group>-001`, `-002`, ...; nothing
+      // carries the replication group's own ID, so an alarm on it never sees a datapoint.
+      const { replicationGroup } = props.cache;
+      for (let n = 1; n <= (replicationGroup.numCacheClusters ?? 1); n++) {
+        const member = String(n).padStart(3, '0');
+        facade.monitorElastiCacheCluster({
+          clusterType: ElastiCacheClusterType.REDIS,
+          clusterId: `${replicationGroup.ref}-${member}`,
+          alarmFriendlyName: `redis-${member}`,
+          humanReadableName: `redis-${member}`,
+          addRedisEngineCpuUsageAlarm: alarm({ Warning: { maxUsagePercent: 80, runbookLink: runbook('redis-cpu') } }),
+          addMaxEvictedItemsCountAlarm: alarm({ Warning: { maxItemsCount: 100, runbookLink: runbook('redis-evictions') } }),
+        });
+      }
     }
     if (props.database) {
       facade.addLargeHeader('7. Database: RDS PostgreSQL');

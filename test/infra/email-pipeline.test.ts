@@ -57,7 +57,11 @@ const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }
   stack.getLogicalId(construct.node.defaultChild as never);
 
 /** Every statement of every IAM policy attached to the worker's role. */
-function workerStatements(template: Template, stack: Stack, pipeline: EmailPipeline): { Action: string | string[]; Resource: unknown; Effect: string }[] {
+function workerStatements(
+  template: Template,
+  stack: Stack,
+  pipeline: EmailPipeline,
+): { Action: string | string[]; Resource: unknown; Effect: string }[] {
   const roleRef = stack.resolve(pipeline.worker.function.role!.roleName);
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(roleRef)))
@@ -190,10 +194,18 @@ describe('EmailPipeline', () => {
     test('the worker reads and writes the idempotency table and reads the Redis AUTH secret', () => {
       const statements = workerStatements(template, stack, pipeline);
       const table = stack.resolve(idempotencyTable.tableArn);
-      expect(statements).toEqual(expect.arrayContaining([
-        expect.objectContaining({ Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']), Resource: table }),
-        expect.objectContaining({ Action: expect.arrayContaining(['secretsmanager:GetSecretValue']), Resource: stack.resolve(authSecret!.secretArn) }),
-      ]));
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
+            Resource: table,
+          }),
+          expect.objectContaining({
+            Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
+            Resource: stack.resolve(authSecret!.secretArn),
+          }),
+        ]),
+      );
     });
   });
 
@@ -232,14 +244,20 @@ describe('EmailPipeline', () => {
       const { template, stack, pipeline } = build({ sender: 'shop.example.com' });
       template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'shop.example.com' });
       const ses = workerStatements(template, stack, pipeline).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
-      expect(ses).toEqual([expect.objectContaining({ Action: 'ses:SendEmail', Resource: stack.resolve(pipeline.identity.emailIdentityArn) })]);
+      expect(ses).toEqual([
+        expect.objectContaining({ Action: 'ses:SendEmail', Resource: stack.resolve(pipeline.identity.emailIdentityArn) }),
+      ]);
     });
 
     test('without an AUTH secret the worker gets no REDIS_AUTH_SECRET_ARN and no secret permission', () => {
       const { template, stack, pipeline } = build({}, { authSecret: false });
       const env = template.toJSON().Resources[logicalId(stack, pipeline.worker.function)].Properties.Environment.Variables;
       expect(env).not.toHaveProperty('REDIS_AUTH_SECRET_ARN');
-      expect(workerStatements(template, stack, pipeline).flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+      expect(
+        workerStatements(template, stack, pipeline)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('secretsmanager:')),
+      ).toEqual([]);
     });
 
     test('in a VPC the worker opens its own way into Redis on 6379, and nothing else into the cache', () => {

@@ -45,7 +45,7 @@ describe('ObservabilityStack', () => {
       expect(RUNBOOK_ANCHORS).toContain(anchor);
     });
 
-    test('the WAF row graphs CloudFront\'s ACL by metric name in us-east-1 (no Region dimension) and the regional ACL in the stage region', () => {
+    test("the WAF row graphs CloudFront's ACL by metric name in us-east-1 (no Region dimension) and the regional ACL in the stage region", () => {
       const { edge, services } = built.prod;
       const waf = graphedMetrics(dashboardRows(templates.prod, dashboardName('prod'))[1].widgets);
       expect(waf.every((m) => m.namespace === 'AWS/WAFV2')).toBe(true);
@@ -99,7 +99,8 @@ describe('ObservabilityStack', () => {
       const [topicId] = Object.keys(templates.prod.findResources('AWS::SNS::Topic'));
       return { Ref: topicId };
     };
-    const count = (namespace: string, metricName: string) => all.filter((a) => a.namespace === namespace && a.metricName === metricName).length;
+    const count = (namespace: string, metricName: string) =>
+      all.filter((a) => a.namespace === namespace && a.metricName === metricName).length;
 
     test('every alarm notifies the alarm topic', () => {
       expect(all.length).toBeGreaterThan(0);

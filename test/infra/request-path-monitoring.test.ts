@@ -75,7 +75,9 @@ function build(props: Partial<RequestPathMonitoringProps> = {}, hops: Hops = { f
     backends: {
       auth: ApiBackend.lambda(inlineFunction(stack, 'Auth')),
       catalog: ApiBackend.lambda(catalog),
-      orders: platform ? ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer) : ApiBackend.lambda(inlineFunction(stack, 'OrdersFn')),
+      orders: platform
+        ? ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer)
+        : ApiBackend.lambda(inlineFunction(stack, 'OrdersFn')),
       payments: ApiBackend.lambda(inlineFunction(stack, 'Payments')),
     },
     authorizer: inlineFunction(stack, 'Authorizer'),
@@ -93,7 +95,12 @@ function build(props: Partial<RequestPathMonitoringProps> = {}, hops: Hops = { f
       })
     : undefined;
   const cache = hops.data
-    ? new ReplicatedCache(stack, 'Cache', { vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, nodeType: 'cache.t4g.micro', replicas: 2 })
+    ? new ReplicatedCache(stack, 'Cache', {
+        vpc,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        nodeType: 'cache.t4g.micro',
+        replicas: 2,
+      })
     : undefined;
   const deadLetterQueue = new sqs.Queue(stack, 'DeadLetters');
   const queue = new sqs.Queue(stack, 'Queue', { deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 } });
@@ -102,7 +109,10 @@ function build(props: Partial<RequestPathMonitoringProps> = {}, hops: Hops = { f
   const monitoring = new RequestPathMonitoring(stack, 'Monitoring', {
     alarmTopic: topic,
     prefix: PREFIX,
-    distribution: cloudfront.Distribution.fromDistributionAttributes(stack, 'Cdn', { distributionId: 'E2EXAMPLE', domainName: 'd111.cloudfront.net' }),
+    distribution: cloudfront.Distribution.fromDistributionAttributes(stack, 'Cdn', {
+      distributionId: 'E2EXAMPLE',
+      domainName: 'd111.cloudfront.net',
+    }),
     webAcls: [webAcl],
     api,
     functions: { catalog, 'email-worker': inlineFunction(stack, 'Worker') },
@@ -142,11 +152,15 @@ describe('RequestPathMonitoring', () => {
     test('the WAF row graphs the ACL allowed/blocked, and blocked by each of its rules', () => {
       const waf = graphedMetrics(dashboardRows(template, PREFIX)[1].widgets);
       const dims = { WebACL: webAcl.metricName, Region: 'eu-west-1' };
-      expect(waf).toEqual(expect.arrayContaining([
-        expect.objectContaining({ metricName: 'AllowedRequests', dimensions: { ...dims, Rule: 'ALL' } }),
-        expect.objectContaining({ metricName: 'BlockedRequests', dimensions: { ...dims, Rule: 'ALL' } }),
-        ...webAcl.ruleMetricNames.map((rule) => expect.objectContaining({ metricName: 'BlockedRequests', dimensions: { ...dims, Rule: rule } })),
-      ]));
+      expect(waf).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ metricName: 'AllowedRequests', dimensions: { ...dims, Rule: 'ALL' } }),
+          expect.objectContaining({ metricName: 'BlockedRequests', dimensions: { ...dims, Rule: 'ALL' } }),
+          ...webAcl.ruleMetricNames.map((rule) =>
+            expect.objectContaining({ metricName: 'BlockedRequests', dimensions: { ...dims, Rule: rule } }),
+          ),
+        ]),
+      );
     });
 
     test('every alarm notifies the topic and links to an existing section of docs/runbook.md', () => {
@@ -183,7 +197,7 @@ describe('RequestPathMonitoring', () => {
       throttles.forEach((a) => expect(runbookAnchor(a.description)).toBe('lambda-throttles'));
     });
 
-    test('Fargate: any unhealthy target of the service\'s target group alarms', () => {
+    test("Fargate: any unhealthy target of the service's target group alarms", () => {
       const [unhealthy] = watching('AWS/ApplicationELB', 'UnHealthyHostCount');
       expect(unhealthy).toMatchObject({ threshold: 0, comparison: 'GreaterThanThreshold' });
       expect(dimension(unhealthy, 'TargetGroup')).toBe(resolved(orders!.targetGroup.targetGroupFullName));
@@ -192,7 +206,10 @@ describe('RequestPathMonitoring', () => {
 
     test('Redis: engine CPU and evictions of every member node (`<group>-001`...), not of the replication group ID', () => {
       const members = [1, 2, 3].map((n) => resolved(`${cache!.replicationGroup.ref}-00${n}`));
-      for (const [metric, anchor] of [['EngineCPUUtilization', 'redis-cpu'], ['Evictions', 'redis-evictions']] as const) {
+      for (const [metric, anchor] of [
+        ['EngineCPUUtilization', 'redis-cpu'],
+        ['Evictions', 'redis-evictions'],
+      ] as const) {
         const found = watching('AWS/ElastiCache', metric);
         expect(found.map((a) => dimension(a, 'CacheClusterId')).sort()).toEqual(members.sort());
         found.forEach((a) => expect(runbookAnchor(a.description)).toBe(anchor));
@@ -215,7 +232,9 @@ describe('RequestPathMonitoring', () => {
 
     test('RDS: one replica-lag alarm per replica, 30 s, a silent replica counting as lagging', () => {
       const lag = watching('AWS/RDS', 'ReplicaLag');
-      expect(lag.map((a) => dimension(a, 'DBInstanceIdentifier')).sort()).toEqual(database!.replicas.map((r) => resolved(r.instanceIdentifier)).sort());
+      expect(lag.map((a) => dimension(a, 'DBInstanceIdentifier')).sort()).toEqual(
+        database!.replicas.map((r) => resolved(r.instanceIdentifier)).sort(),
+      );
       lag.forEach((a) => {
         expect(a).toMatchObject({ threshold: 30, comparison: 'GreaterThanOrEqualToThreshold', treatMissingData: 'breaching' });
         expect(runbookAnchor(a.description)).toBe('rds-replica-lag');
@@ -243,13 +262,20 @@ describe('RequestPathMonitoring', () => {
     const { template } = build({}, {});
     const headers = dashboardRows(template, PREFIX).map((r) => r.header);
     expect(headers.map((h) => h.split('.')[0])).toEqual(['1', '2', '3', '4', '8']);
-    expect(alarms(template).filter((a) => ['AWS/RDS', 'AWS/ElastiCache', 'AWS/ApplicationELB', 'AWS/ECS'].includes(a.namespace))).toEqual([]);
+    expect(alarms(template).filter((a) => ['AWS/RDS', 'AWS/ElastiCache', 'AWS/ApplicationELB', 'AWS/ECS'].includes(a.namespace))).toEqual(
+      [],
+    );
   });
 
   test('a single-node cache is watched on its one member, `-001`', () => {
     const stack = new Stack(new App(), 'Single', { env: { account: '111111111111', region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
-    const cache = new ReplicatedCache(stack, 'Cache', { vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, nodeType: 'cache.t4g.micro', replicas: 0 });
+    const cache = new ReplicatedCache(stack, 'Cache', {
+      vpc,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      nodeType: 'cache.t4g.micro',
+      replicas: 0,
+    });
     const api = new StorefrontApi(stack, 'Api', {
       backends: {
         auth: ApiBackend.lambda(inlineFunction(stack, 'Auth')),
@@ -264,7 +290,10 @@ describe('RequestPathMonitoring', () => {
     new RequestPathMonitoring(stack, 'Monitoring', {
       alarmTopic: new sns.Topic(stack, 'Alarms'),
       prefix: PREFIX,
-      distribution: cloudfront.Distribution.fromDistributionAttributes(stack, 'Cdn', { distributionId: 'E2EXAMPLE', domainName: 'd111.cloudfront.net' }),
+      distribution: cloudfront.Distribution.fromDistributionAttributes(stack, 'Cdn', {
+        distributionId: 'E2EXAMPLE',
+        domainName: 'd111.cloudfront.net',
+      }),
       api,
       functions: {},
       cache,

@@ -53,7 +53,7 @@ describe('ServiceFunction', () => {
       template.resourceCountIs('Custom::LogRetention', 0);
     });
 
-    test('source maps on, Powertools service name and metrics namespace set, the caller\'s variables merged in', () => {
+    test("source maps on, Powertools service name and metrics namespace set, the caller's variables merged in", () => {
       expect(props().Environment.Variables).toEqual({
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'catalog',
@@ -68,7 +68,9 @@ describe('ServiceFunction', () => {
         PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }] },
       });
       template.hasResourceProperties('AWS::IAM::Role', {
-        ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] }],
+        ManagedPolicyArns: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] },
+        ],
       });
     });
 
@@ -95,7 +97,11 @@ describe('ServiceFunction', () => {
       memorySize: 1024,
       reservedConcurrentExecutions: 7,
     });
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 90 },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 30, MemorySize: 1024, ReservedConcurrentExecutions: 7 });
   });
 
@@ -134,7 +140,6 @@ describe('ServiceFunction', () => {
     const fn = new ServiceFunction(stack, 'Catalog', { service: 'catalog', entry: ENTRY, canary: true, canaryAlarms: [extra(stack)] });
     const template = Template.fromStack(stack);
     const fnId = idOf(stack, fn.function);
-    const aliasId = idOf(stack, fn.invokable as lambda.Alias);
     const errorsAlarmId = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).find((id) => id.startsWith('CatalogCanaryErrors'))!;
 
     test('a `live` alias on the current version is what callers invoke', () => {
@@ -154,7 +159,9 @@ describe('ServiceFunction', () => {
         DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
       });
       template.hasResource('AWS::Lambda::Alias', {
-        UpdatePolicy: { CodeDeployLambdaAliasUpdate: Match.objectLike({ DeploymentGroupName: { Ref: Match.stringLikeRegexp('^CatalogDeployment') } }) },
+        UpdatePolicy: {
+          CodeDeployLambdaAliasUpdate: Match.objectLike({ DeploymentGroupName: { Ref: Match.stringLikeRegexp('^CatalogDeployment') } }),
+        },
       });
       expect(fn.deploymentGroup).toBeDefined();
     });
@@ -179,10 +186,12 @@ describe('ServiceFunction', () => {
         Period: 60,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
-      expect(alarm.Dimensions).toEqual(expect.arrayContaining([
-        { Name: 'FunctionName', Value: { Ref: fnId } },
-        { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: fnId }, ':live']] } },
-      ]));
+      expect(alarm.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'FunctionName', Value: { Ref: fnId } },
+          { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: fnId }, ':live']] } },
+        ]),
+      );
       const link = /Runbook: (\S+)#([\w-]+)$/.exec(alarm.AlarmDescription);
       expect(link?.[1]).toBe(RUNBOOK_URL);
       expect(link?.[2]).toBe('lambda-errors');

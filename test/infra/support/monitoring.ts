@@ -37,7 +37,7 @@ export function dashboardRows(template: Template, dashboardName: string): Dashbo
   const widgets = (JSON.parse(text).widgets as DashboardWidget[]).slice().sort((a, b) => a.y - b.y || a.x - b.x);
   const rows: DashboardRow[] = [];
   for (const w of widgets) {
-    const markdown = w.type === 'text' ? w.properties.markdown ?? '' : '';
+    const markdown = w.type === 'text' ? (w.properties.markdown ?? '') : '';
     if (markdown.startsWith('# ')) rows.push({ header: markdown.slice(2), widgets: [] });
     else if (rows.length === 0) throw new Error(`widget before the first header: ${JSON.stringify(w).slice(0, 200)}`);
     else rows[rows.length - 1].widgets.push(w);
@@ -55,7 +55,7 @@ export interface GraphedMetric {
 
 export function graphedMetrics(widgets: DashboardWidget[]): GraphedMetric[] {
   return widgets
-    .flatMap((w) => (w.type === 'metric' ? w.properties.metrics ?? [] : []))
+    .flatMap((w) => (w.type === 'metric' ? (w.properties.metrics ?? []) : []))
     .filter((m) => typeof m[0] === 'string')
     .map((m) => {
       const last = m[m.length - 1];
@@ -63,7 +63,12 @@ export function graphedMetrics(widgets: DashboardWidget[]): GraphedMetric[] {
       const pairs = m.slice(2, hasOptions ? -1 : undefined) as string[];
       const dimensions: Record<string, string> = {};
       for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i]] = pairs[i + 1];
-      return { namespace: m[0] as string, metricName: m[1] as string, dimensions, options: (hasOptions ? last : {}) as GraphedMetric['options'] };
+      return {
+        namespace: m[0] as string,
+        metricName: m[1] as string,
+        dimensions,
+        options: (hasOptions ? last : {}) as GraphedMetric['options'],
+      };
     });
 }
 
@@ -85,7 +90,9 @@ export interface AlarmedMetric {
 export function alarms(template: Template): AlarmedMetric[] {
   return Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([logicalId, r]) => {
     const p = r.Properties;
-    const stat = p.Metrics ? (p.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]).find((m) => m.MetricStat)?.MetricStat?.Metric : p;
+    const stat = p.Metrics
+      ? (p.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]).find((m) => m.MetricStat)?.MetricStat?.Metric
+      : p;
     if (!stat) throw new Error(`${logicalId}: no metric`);
     const dimensions = Object.fromEntries(((stat.Dimensions ?? []) as { Name: string; Value: unknown }[]).map((d) => [d.Name, d.Value]));
     return {

@@ -7,20 +7,28 @@ import { buildStage } from './support/stage.js';
 const STAGES = ['local', 'dev', 'prod'] as const;
 type StageName = (typeof STAGES)[number];
 
-const built = Object.fromEntries(STAGES.map((name) => {
-  const { stage } = buildStage(name);
-  return [name, {
-    stage,
-    config: loadStageConfig(name),
-    data: Template.fromStack(stage.data),
-    services: Template.fromStack(stage.services),
-  }];
-})) as Record<StageName, {
-  stage: ReturnType<typeof buildStage>['stage'];
-  config: ReturnType<typeof loadStageConfig>;
-  data: Template;
-  services: Template;
-}>;
+const built = Object.fromEntries(
+  STAGES.map((name) => {
+    const { stage } = buildStage(name);
+    return [
+      name,
+      {
+        stage,
+        config: loadStageConfig(name),
+        data: Template.fromStack(stage.data),
+        services: Template.fromStack(stage.services),
+      },
+    ];
+  }),
+) as Record<
+  StageName,
+  {
+    stage: ReturnType<typeof buildStage>['stage'];
+    config: ReturnType<typeof loadStageConfig>;
+    data: Template;
+    services: Template;
+  }
+>;
 
 const idOf = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 
@@ -84,11 +92,12 @@ describe('DataStack', () => {
     });
 
     /** Export names of subnet IDs the Data stack imports from the Network stack, in order. */
-    const imported = (subnetIds: unknown[]) => subnetIds.map((id) => {
-      const importName = (id as { 'Fn::ImportValue': string })['Fn::ImportValue'];
-      expect(importName.startsWith(`${stage.network.stackName}:`)).toBe(true);
-      return importName;
-    });
+    const imported = (subnetIds: unknown[]) =>
+      subnetIds.map((id) => {
+        const importName = (id as { 'Fn::ImportValue': string })['Fn::ImportValue'];
+        expect(importName.startsWith(`${stage.network.stackName}:`)).toBe(true);
+        return importName;
+      });
     /** Logical IDs, in the Network stack, of the subnets of one selection. */
     const subnetIdsOf = (selection: typeof stage.network.appSubnets) =>
       stage.network.vpc.selectSubnets(selection).subnets.map((subnet) => idOf(subnet));
@@ -180,14 +189,17 @@ describe('DataStack', () => {
       const rds = stage.data.rds!;
       const redis = stage.data.redis!;
       const servicesIngress = Object.values(services.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
-      const into = (groupLogicalId: string) => servicesIngress.filter((r) =>
-        JSON.stringify(r.GroupId).includes('Fn::ImportValue') && JSON.stringify(r.GroupId).includes(groupLogicalId));
+      const into = (groupLogicalId: string) =>
+        servicesIngress.filter(
+          (r) => JSON.stringify(r.GroupId).includes('Fn::ImportValue') && JSON.stringify(r.GroupId).includes(groupLogicalId),
+        );
       expect(into(idOf(rds.securityGroup)).length).toBeGreaterThan(0);
       expect(into(idOf(redis.securityGroup)).length).toBeGreaterThan(0);
       // And the Data stack holds none whose source is one of the services' groups.
       const servicesGroups = Object.keys(services.findResources('AWS::EC2::SecurityGroup'));
-      const dataSources = Object.values(data.findResources('AWS::EC2::SecurityGroupIngress'))
-        .map((r) => JSON.stringify(r.Properties.SourceSecurityGroupId));
+      const dataSources = Object.values(data.findResources('AWS::EC2::SecurityGroupIngress')).map((r) =>
+        JSON.stringify(r.Properties.SourceSecurityGroupId),
+      );
       expect(servicesGroups.length).toBeGreaterThan(0);
       for (const group of servicesGroups) expect(dataSources.filter((s) => s.includes(group))).toEqual([]);
     });

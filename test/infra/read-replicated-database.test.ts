@@ -36,9 +36,11 @@ const instances = (template: Template) => template.findResources('AWS::RDS::DBIn
 
 /** Ingress rules written into the database's security group, from any resource of the stack. */
 function ingressInto(template: Template, sgLogicalId: string) {
-  return Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
-    Properties: { GroupId: { 'Fn::GetAtt': [sgLogicalId, 'GroupId'] } },
-  })).map((r) => r.Properties);
+  return Object.values(
+    template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [sgLogicalId, 'GroupId'] } },
+    }),
+  ).map((r) => r.Properties);
 }
 
 describe('ReadReplicatedDatabase', () => {
@@ -134,19 +136,28 @@ describe('ReadReplicatedDatabase', () => {
     }
     // Readers go to the replicas, or to the primary when there is none.
     const readers = stack.resolve(db.access.readerHosts);
-    expect(readers).toEqual(readReplicas === 0
-      ? [{ 'Fn::GetAtt': [primaryId, 'Endpoint.Address'] }]
-      : replicas.map(([id]) => ({ 'Fn::GetAtt': [id, 'Endpoint.Address'] })));
+    expect(readers).toEqual(
+      readReplicas === 0
+        ? [{ 'Fn::GetAtt': [primaryId, 'Endpoint.Address'] }]
+        : replicas.map(([id]) => ({ 'Fn::GetAtt': [id, 'Endpoint.Address'] })),
+    );
   });
 
   test('Multi-AZ, deletion protection, backup retention, storage and removal policy follow the props', () => {
     const { template, primaryId } = build({
-      multiAz: true, deletionProtection: true, backupRetention: Duration.days(14), allocatedStorageGiB: 100,
+      multiAz: true,
+      deletionProtection: true,
+      backupRetention: Duration.days(14),
+      allocatedStorageGiB: 100,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const all = instances(template);
     expect(all[primaryId].Properties).toMatchObject({
-      MultiAZ: true, DeletionProtection: true, BackupRetentionPeriod: 14, AllocatedStorage: '100', MaxAllocatedStorage: 500,
+      MultiAZ: true,
+      DeletionProtection: true,
+      BackupRetentionPeriod: 14,
+      AllocatedStorage: '100',
+      MaxAllocatedStorage: 500,
     });
     for (const instance of Object.values(all)) {
       expect(instance.Properties.DeletionProtection).toBe(true);

@@ -83,14 +83,17 @@ describe('ReplicatedCache', () => {
     });
   });
 
-  test.each([0, 1, 2])('%i replica(s): NumCacheClusters is 1 + replicas; failover and Multi-AZ exactly when there are replicas', (replicas) => {
-    const { template } = build({ replicas });
-    expect(group(template).Properties).toMatchObject({
-      NumCacheClusters: 1 + replicas,
-      AutomaticFailoverEnabled: replicas > 0,
-      MultiAZEnabled: replicas > 0,
-    });
-  });
+  test.each([0, 1, 2])(
+    '%i replica(s): NumCacheClusters is 1 + replicas; failover and Multi-AZ exactly when there are replicas',
+    (replicas) => {
+      const { template } = build({ replicas });
+      expect(group(template).Properties).toMatchObject({
+        NumCacheClusters: 1 + replicas,
+        AutomaticFailoverEnabled: replicas > 0,
+        MultiAZEnabled: replicas > 0,
+      });
+    },
+  );
 
   test('the removal policy prop applies to the group and its token', () => {
     const { template } = build({ removalPolicy: RemovalPolicy.RETAIN });
@@ -107,7 +110,9 @@ describe('ReplicatedCache', () => {
       const sg = template.findResources('AWS::EC2::SecurityGroup')[sgId].Properties;
       expect(sg.SecurityGroupIngress).toBeUndefined();
       // allowAllOutbound: false renders as the CDK's match-nothing placeholder rule.
-      expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
+      expect(sg.SecurityGroupEgress).toEqual([
+        expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+      ]);
       template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
       template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
     });

@@ -30,7 +30,12 @@ function build({ inVpc = true, migrationsDir }: Options = {}) {
   const secret = new secretsmanager.Secret(stack, 'DbSecret');
   const migrations = new SchemaMigrations(stack, 'Migrations', {
     database: {
-      writerHost: 'writer.example', readerHosts: ['writer.example'], port: '5432', name: 'shop', secret, ssl: 'require',
+      writerHost: 'writer.example',
+      readerHosts: ['writer.example'],
+      port: '5432',
+      name: 'shop',
+      secret,
+      ssl: 'require',
       connections: inVpc ? new ec2.Connections({ securityGroups: [dbSg], defaultPort: ec2.Port.tcp(5432) }) : undefined,
     },
     vpc: inVpc ? vpc : undefined,
@@ -68,9 +73,11 @@ describe('SchemaMigrations', () => {
 
     test('a custom resource, served by the Provider framework in front of the migration function', () => {
       const [resource] = Object.values(template.findResources('Custom::SchemaMigrations'));
-      const [providerId, provider] = Object.entries(template.findResources('AWS::Lambda::Function', {
-        Properties: { Handler: 'framework.onEvent' },
-      }))[0];
+      const [providerId, provider] = Object.entries(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Handler: 'framework.onEvent' },
+        }),
+      )[0];
       expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [providerId, 'Arn'] });
       expect(provider.Properties.Environment.Variables.USER_ON_EVENT_FUNCTION_ARN).toEqual({ 'Fn::GetAtt': [handlerId, 'Arn'] });
     });
@@ -104,11 +111,13 @@ describe('SchemaMigrations', () => {
         .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
         .flatMap((p) => p.Properties.PolicyDocument.Statement);
       const secrets = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('secretsmanager:')));
-      expect(secrets).toEqual([expect.objectContaining({
-        Effect: 'Allow',
-        Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
-        Resource: { Ref: idOf(secret) },
-      })]);
+      expect(secrets).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
+          Resource: { Ref: idOf(secret) },
+        }),
+      ]);
     });
 
     test('it reaches PostgreSQL on 5432 (ingress on the database group) and otherwise HTTPS only', () => {
@@ -116,12 +125,15 @@ describe('SchemaMigrations', () => {
       template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
         GroupId: { 'Fn::GetAtt': [idOf(dbSg), 'GroupId'] },
         SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },
-        IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432,
+        IpProtocol: 'tcp',
+        FromPort: 5432,
+        ToPort: 5432,
       });
       template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
         GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },
         DestinationSecurityGroupId: { 'Fn::GetAtt': [idOf(dbSg), 'GroupId'] },
-        FromPort: 5432, ToPort: 5432,
+        FromPort: 5432,
+        ToPort: 5432,
       });
       expect(template.findResources('AWS::EC2::SecurityGroup')[sgId].Properties.SecurityGroupEgress).toEqual([
         expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),

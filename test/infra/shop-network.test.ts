@@ -10,32 +10,37 @@ function build(props: Partial<ShopNetworkProps> = {}) {
   /** `{Ref: ...}` of the route tables of one subnet group, as the template writes them. */
   const routeTablesOf = (subnetGroupName: string) =>
     network.vpc.selectSubnets({ subnetGroupName }).subnets.map((s) => stack.resolve(s.routeTable.routeTableId));
-  const subnetIdsOf = (subnetGroupName: string) =>
-    network.vpc.selectSubnets({ subnetGroupName }).subnetIds.map((id) => stack.resolve(id));
+  const subnetIdsOf = (subnetGroupName: string) => network.vpc.selectSubnets({ subnetGroupName }).subnetIds.map((id) => stack.resolve(id));
   return { stack, network, template, routeTablesOf, subnetIdsOf };
 }
 
 /** Subnets of one group, by the tag the CDK writes on each. */
 function subnetsNamed(template: Template, name: string) {
-  return Object.values(template.findResources('AWS::EC2::Subnet', {
-    Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-name', Value: name }]) },
-  })).map((s) => s.Properties);
+  return Object.values(
+    template.findResources('AWS::EC2::Subnet', {
+      Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-name', Value: name }]) },
+    }),
+  ).map((s) => s.Properties);
 }
 
-const typeTag = (subnet: { Tags: { Key: string; Value: string }[] }) =>
-  subnet.Tags.find((t) => t.Key === 'aws-cdk:subnet-type')?.Value;
+const typeTag = (subnet: { Tags: { Key: string; Value: string }[] }) => subnet.Tags.find((t) => t.Key === 'aws-cdk:subnet-type')?.Value;
 
 /** Roles the VPC Flow Logs service assumes to deliver to CloudWatch Logs. */
 function flowLogRoles(template: Template) {
-  return Object.keys(template.findResources('AWS::IAM::Role', {
-    Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' } })] } },
-  }));
+  return Object.keys(
+    template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' } })] },
+      },
+    }),
+  );
 }
 
 /** Route tables that have a default route (0.0.0.0/0), and what it goes through. */
 function defaultRoutes(template: Template) {
-  return Object.values(template.findResources('AWS::EC2::Route', { Properties: { DestinationCidrBlock: '0.0.0.0/0' } }))
-    .map((r) => r.Properties as { RouteTableId: unknown; NatGatewayId?: unknown; GatewayId?: unknown });
+  return Object.values(template.findResources('AWS::EC2::Route', { Properties: { DestinationCidrBlock: '0.0.0.0/0' } })).map(
+    (r) => r.Properties as { RouteTableId: unknown; NatGatewayId?: unknown; GatewayId?: unknown },
+  );
 }
 
 describe('ShopNetwork', () => {
@@ -101,13 +106,12 @@ describe('ShopNetwork', () => {
     });
 
     test('Secrets Manager and SQS interface endpoints in the application subnets, with private DNS', () => {
-      const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint', {
-        Properties: { VpcEndpointType: 'Interface' },
-      })).map((e) => e.Properties);
-      expect(endpoints.map((e) => e.ServiceName).sort()).toEqual([
-        'com.amazonaws.eu-west-1.secretsmanager',
-        'com.amazonaws.eu-west-1.sqs',
-      ]);
+      const endpoints = Object.values(
+        template.findResources('AWS::EC2::VPCEndpoint', {
+          Properties: { VpcEndpointType: 'Interface' },
+        }),
+      ).map((e) => e.Properties);
+      expect(endpoints.map((e) => e.ServiceName).sort()).toEqual(['com.amazonaws.eu-west-1.secretsmanager', 'com.amazonaws.eu-west-1.sqs']);
       for (const endpoint of endpoints) {
         expect(endpoint.PrivateDnsEnabled).toBe(true);
         expect(endpoint.SubnetIds).toEqual(subnetIdsOf(ShopNetwork.APP_SUBNETS));
@@ -118,10 +122,14 @@ describe('ShopNetwork', () => {
       const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup')).map((g) => g.Properties);
       expect(groups).toHaveLength(2);
       for (const group of groups) {
-        expect(group.SecurityGroupIngress).toEqual([expect.objectContaining({
-          IpProtocol: 'tcp', FromPort: 443, ToPort: 443,
-          CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^NetworkVpc/), 'CidrBlock'] },
-        })]);
+        expect(group.SecurityGroupIngress).toEqual([
+          expect.objectContaining({
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^NetworkVpc/), 'CidrBlock'] },
+          }),
+        ]);
       }
     });
 

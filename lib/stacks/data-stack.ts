@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -39,6 +39,8 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const db = props.database;
+    // Only RDS can leave a snapshot behind; everything else keeps its data by being retained.
+    const keepPolicy = props.removalPolicy === RemovalPolicy.SNAPSHOT ? RemovalPolicy.RETAIN : props.removalPolicy;
     if (db.kind === 'rds') {
       this.rds = new ReadReplicatedDatabase(this, 'Database', {
         vpc: props.vpc,
@@ -63,7 +65,7 @@ export class DataStack extends Stack {
           generateStringKey: 'password',
           excludePunctuation: true,
         },
-        removalPolicy: props.removalPolicy,
+        removalPolicy: keepPolicy,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
@@ -94,7 +96,7 @@ export class DataStack extends Stack {
 
     this.idempotencyTable = new IdempotencyTable(this, 'Idempotency', {
       pointInTimeRecovery: props.pointInTimeRecovery,
-      removalPolicy: props.removalPolicy,
+      removalPolicy: keepPolicy,
     }).table;
 
     this.migrations = new SchemaMigrations(this, 'Migrations', {
@@ -102,7 +104,7 @@ export class DataStack extends Stack {
       vpc: this.rds ? props.vpc : undefined,
       vpcSubnets: props.appSubnets,
       logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
+      removalPolicy: keepPolicy,
     });
     // Through the proxy, the schema can be applied only once the proxy has its target registered.
     if (this.rds?.proxy) this.migrations.resource.node.addDependency(this.rds.proxy);

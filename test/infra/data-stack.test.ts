@@ -210,3 +210,13 @@ describe('DataStack', () => {
     });
   });
 });
+
+describe("removalPolicy 'snapshot'", () => {
+  test('snapshots the database and retains what cannot be snapshotted (table, secrets, migrations)', () => {
+    const { stage } = buildStage({ ...loadStageConfig('prod'), removalPolicy: 'snapshot' });
+    const template = Template.fromStack(stage.data);
+    const policies = (type: string) => Object.values(template.findResources(type)).map((r) => r.DeletionPolicy);
+    expect(new Set(policies('AWS::RDS::DBInstance'))).toEqual(new Set(['Snapshot']));
+    expect(policies('AWS::DynamoDB::GlobalTable')).toEqual(['Retain']);
+  });
+});

@@ -95,7 +95,7 @@ export class RequestPathMonitoring extends Construct {
         dashboardNamePrefix: props.prefix,
         createDashboard: true,
         createSummaryDashboard: false,
-        createAlarmDashboard: true,
+        createAlarmDashboard: alarmsOn,
       }),
     });
     this.facade = facade;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -162,6 +162,8 @@ export class StorefrontApi extends Construct {
     const writes = ROUTES.filter((r) => r.method !== 'GET');
     const F = apigateway.AccessLogField;
     this.restApi = new apigateway.RestApi(this, 'Resource', {
+      // The API's metrics are keyed by this name: unique per stack, so two stages never share them.
+      restApiName: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
       description: 'Storefront public API (reached through CloudFront)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       cloudWatchRole: false,

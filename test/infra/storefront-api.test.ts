@@ -45,6 +45,12 @@ function methodFor(template: Template, stack: Stack, api: StorefrontApi, path: s
 describe('StorefrontApi', () => {
   const { template, stack, api, platform } = build();
 
+  test('the API is named after its stack path, so each stage has its own ApiName metrics', () => {
+    const name = Object.values(template.findResources('AWS::ApiGateway::RestApi'))[0].Properties.Name;
+    expect(name).toBe(stack.resolve(api.restApi.restApiName));
+    expect(name).toMatch(new RegExp(`^${stack.stackName}.*-Api-[0-9A-F]{8}$`));
+  });
+
   test('every route of the contract exists, and nothing else', () => {
     template.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
     for (const route of ROUTES) expect(methodFor(template, stack, api, route.path, route.method)).toBeDefined();

@@ -21,7 +21,9 @@ interface Resource {
 }
 
 const filesOf = (dir: string): string[] =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesOf(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesOf(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 const bytes = (files: string[]) => files.reduce((n, f) => n + fs.statSync(f).size, 0);
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 

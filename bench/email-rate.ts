@@ -27,20 +27,36 @@ async function main(): Promise<void> {
   await new SESv2Client({}).send(new CreateEmailIdentityCommand({ EmailIdentity: sender })).catch(() => undefined);
   const { url } = await createQueue('storefront-bench-email');
   const prefix = `bench-${randomUUID().slice(0, 8)}-`;
-  await enqueue(url, Array.from({ length: JOBS }, (_, i) => JSON.stringify({
-    jobId: randomUUID(), orderId: `${prefix}${i}`, to: 'buyer@example.com', totalCents: 2500, currency: 'EUR',
-    items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }],
-  })));
+  await enqueue(
+    url,
+    Array.from({ length: JOBS }, (_, i) =>
+      JSON.stringify({
+        jobId: randomUUID(),
+        orderId: `${prefix}${i}`,
+        to: 'buyer@example.com',
+        totalCents: 2500,
+        currency: 'EUR',
+        items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }],
+      }),
+    ),
+  );
 
   const limiterKey = `email:bench-slot:${prefix}`;
   const redises = Array.from({ length: CONSUMERS }, () => createRedis({ host: '127.0.0.1', port: 6379, tls: false }));
   await Promise.all(redises.map((r) => r.connect()));
   const started = Date.now();
-  await Promise.all(redises.map((redis) => pollInto(url, emailWorker({
-    sender: sesSender(sender),
-    limiter: new SendRateLimiter(redis, RATE, limiterKey),
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: process.env.IDEMPOTENCY_TABLE! }),
-  }))));
+  await Promise.all(
+    redises.map((redis) =>
+      pollInto(
+        url,
+        emailWorker({
+          sender: sesSender(sender),
+          limiter: new SendRateLimiter(redis, RATE, limiterKey),
+          persistenceStore: new DynamoDBPersistenceLayer({ tableName: process.env.IDEMPOTENCY_TABLE! }),
+        }),
+      ),
+    ),
+  );
   const wall = (Date.now() - started) / 1000;
   redises.forEach((r) => r.disconnect());
 
@@ -48,7 +64,9 @@ async function main(): Promise<void> {
   const span = (Math.max(...stamps) - Math.min(...stamps)) / 1000;
   const rate = (stamps.length - 1) / span;
   const maxWindow = maxPerSecond(stamps);
-  console.log(`sent ${stamps.length}/${JOBS} in ${wall.toFixed(2)} s wall; first→last send ${span.toFixed(2)} s = ${rate.toFixed(2)} sends/s; max ${maxWindow} in any 1-s window (limit ${RATE}/s, ${CONSUMERS} consumers)`);
+  console.log(
+    `sent ${stamps.length}/${JOBS} in ${wall.toFixed(2)} s wall; first→last send ${span.toFixed(2)} s = ${rate.toFixed(2)} sends/s; max ${maxWindow} in any 1-s window (limit ${RATE}/s, ${CONSUMERS} consumers)`,
+  );
 
   const result = `## Email worker
 

@@ -32,8 +32,7 @@ function rateLimits(acl: RateLimitedWebAcl): string {
     .map((s) => {
       const rate = s.rateBasedStatement as wafv2.CfnWebACL.RateBasedStatementProperty;
       const scoped = (rate.scopeDownStatement as wafv2.CfnWebACL.StatementProperty | undefined)?.byteMatchStatement as
-        | wafv2.CfnWebACL.ByteMatchStatementProperty
-        | undefined;
+        wafv2.CfnWebACL.ByteMatchStatementProperty | undefined;
       const window = `${(rate.evaluationWindowSec ?? 300) / 60}min`;
       return `${scoped ? `${scoped.searchString} ` : ''}${rate.limit}/${window}`;
     })

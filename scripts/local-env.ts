@@ -48,12 +48,14 @@ export async function useLocalEnvironment(): Promise<void> {
   const sm = new SecretsManagerClient({});
   const table = `${PREFIX}-idempotency`;
   await new DynamoDBClient({})
-    .send(new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }))
+    .send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    )
     .catch((err: unknown) => {
       if (!(err instanceof ResourceInUseException)) throw err;
     });

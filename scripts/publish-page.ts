@@ -27,11 +27,15 @@ async function main(): Promise<void> {
   const files: Array<[string, Buffer | string]> = readdirSync(WEB_DIR).map((f) => [f, readFileSync(join(WEB_DIR, f))]);
   files.push(['config.json', JSON.stringify({ apiBase: api })]);
   for (const [key, body] of files) {
-    await s3.send(new PutObjectCommand({
-      Bucket: bucket, Key: key, Body: body,
-      ContentType: TYPES[extname(key)] ?? 'application/octet-stream',
-      CacheControl: 'no-cache',
-    }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: TYPES[extname(key)] ?? 'application/octet-stream',
+        CacheControl: 'no-cache',
+      }),
+    );
   }
   console.error(`uploaded ${files.length} files to s3://${bucket}`);
   console.log(`storefront page : ${EMULATOR}/${bucket}/index.html`);

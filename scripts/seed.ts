@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   await ensureLocalDatabase();
   const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: LOCAL_DB });
   await client.connect();
-  const redis = await connectRedis(createRedis({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), tls: false }));
+  const redis = await connectRedis(
+    createRedis({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), tls: false }),
+  );
   try {
     const ids = await seed(client);
     const cache = new ReadThroughCache(redis, 60);

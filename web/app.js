@@ -42,8 +42,10 @@ function say(text, ok = false) {
 }
 
 function sayError(error) {
-  const fields = Array.isArray(error.details) && error.details.length
-    ? ` (${error.details.map((d) => d.field ?? d.path ?? JSON.stringify(d)).join(', ')})` : '';
+  const fields =
+    Array.isArray(error.details) && error.details.length
+      ? ` (${error.details.map((d) => d.field ?? d.path ?? JSON.stringify(d)).join(', ')})`
+      : '';
   say(`${error.message}${fields}`);
 }
 
@@ -63,8 +65,7 @@ function action(button, run) {
   });
 }
 
-const money = (cents, currency = 'EUR') =>
-  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+const money = (cents, currency = 'EUR') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
 
 function showSession(email) {
   $('session').textContent = state.token ? `Signed in${email ? ` as ${email}` : ''}` : 'Not signed in';

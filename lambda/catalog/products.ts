@@ -16,11 +16,14 @@ export function pgProducts(db: Database): ProductRepository {
       return db.read(async (q) => (await q.query<Product>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id])).rows[0]);
     },
     async list(afterId, limit) {
-      return db.read(async (q) =>
-        (await q.query<Product>(
-          `SELECT ${COLUMNS} FROM products WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
-          [afterId ?? null, limit],
-        )).rows,
+      return db.read(
+        async (q) =>
+          (
+            await q.query<Product>(`SELECT ${COLUMNS} FROM products WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`, [
+              afterId ?? null,
+              limit,
+            ])
+          ).rows,
       );
     },
   };

@@ -28,11 +28,17 @@ export function ordersApp({ orders, tokens, recentWrites, ping }: OrdersDeps) {
     const request = await jsonBody(c, createOrderSchema);
     const malformed = request.items.findIndex((i) => !UUID.test(i.productId));
     if (malformed >= 0) throw notFound('PRODUCT_NOT_FOUND', `No product ${request.items[malformed].productId}`);
-    const { outcome, order } = await orders.create(c.get('userId'), request.items.map((i) => i.productId), (products) => priceOrder(request, products));
+    const { outcome, order } = await orders.create(
+      c.get('userId'),
+      request.items.map((i) => i.productId),
+      (products) => priceOrder(request, products),
+    );
     if (!outcome.ok) {
       if (outcome.reason === 'PRODUCT_NOT_FOUND') throw notFound('PRODUCT_NOT_FOUND', `No product ${outcome.productId}`);
       if (outcome.reason === 'INSUFFICIENT_STOCK') throw conflict('INSUFFICIENT_STOCK', `Not enough stock of ${outcome.productId}`);
-      throw new AppError(400, 'MIXED_CURRENCY', 'All items of an order must share one currency', [{ field: 'items', problem: `${outcome.productId} is priced in another currency` }]);
+      throw new AppError(400, 'MIXED_CURRENCY', 'All items of an order must share one currency', [
+        { field: 'items', problem: `${outcome.productId} is priced in another currency` },
+      ]);
     }
     await recentWrites.record(orderEntity(order!.orderId), await orders.writePosition());
     return c.json(order, 201);

@@ -13,7 +13,8 @@ export const createOrderSchema = z.object({
     .superRefine((items, ctx) => {
       const seen = new Set<string>();
       items.forEach((item, i) => {
-        if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'appears twice: one line per product' });
+        if (seen.has(item.productId))
+          ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'appears twice: one line per product' });
         seen.add(item.productId);
       });
     }),

@@ -6,7 +6,11 @@ export interface OrderRepository {
    * Locks the products, lets `decide` price the order, then decrements stock and inserts the order,
    * all in one transaction on the primary.
    */
-  create(userId: string, productIds: readonly string[], decide: (products: ReadonlyMap<string, PricedProduct>) => PricingOutcome): Promise<{ outcome: PricingOutcome; order?: Order }>;
+  create(
+    userId: string,
+    productIds: readonly string[],
+    decide: (products: ReadonlyMap<string, PricedProduct>) => PricingOutcome,
+  ): Promise<{ outcome: PricingOutcome; order?: Order }>;
   /** The caller's order from a replica, or from the primary when `primary` is set. */
   get(userId: string, orderId: string, primary: boolean): Promise<Order | undefined>;
   /** The primary's current WAL position: a replica at or past it has every write made so far. */
@@ -25,7 +29,13 @@ async function loadOrder(q: Queryable, userId: string, orderId: string): Promise
     'SELECT product_id AS "productId", quantity, unit_price_cents AS "unitPriceCents" FROM order_items WHERE order_id = $1 ORDER BY product_id',
     [orderId],
   );
-  return { orderId: rows[0].id, status: rows[0].status, totalCents: rows[0].total_cents, currency: rows[0].currency.trim(), items: items.rows };
+  return {
+    orderId: rows[0].id,
+    status: rows[0].status,
+    totalCents: rows[0].total_cents,
+    currency: rows[0].currency.trim(),
+    items: items.rows,
+  };
 }
 
 export function pgOrders(db: Database): OrderRepository {
@@ -47,10 +57,12 @@ export function pgOrders(db: Database): OrderRepository {
         const orderId = inserted.rows[0].id;
         for (const line of o.lines) {
           await tx.query('UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1', [line.productId, line.quantity]);
-          await tx.query(
-            'INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents) VALUES ($1, $2, $3, $4)',
-            [orderId, line.productId, line.quantity, line.unitPriceCents],
-          );
+          await tx.query('INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents) VALUES ($1, $2, $3, $4)', [
+            orderId,
+            line.productId,
+            line.quantity,
+            line.unitPriceCents,
+          ]);
         }
         return { outcome, order: { orderId, status: 'PENDING' as const, totalCents: o.totalCents, currency: o.currency, items: o.lines } };
       });

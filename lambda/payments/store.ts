@@ -24,7 +24,11 @@ export class PaymentStore {
    * charge; `pay` gets the order (or undefined when it is not the caller's) and returns the payment
    * to record, or throws to roll everything back.
    */
-  async withLockedOrder<T>(userId: string, orderId: string, pay: (order: PayableOrder | undefined, tx: PoolClient) => Promise<T>): Promise<T> {
+  async withLockedOrder<T>(
+    userId: string,
+    orderId: string,
+    pay: (order: PayableOrder | undefined, tx: PoolClient) => Promise<T>,
+  ): Promise<T> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ status: 'PENDING' | 'PAID'; total_cents: number; currency: string; email: string }>(
         `SELECT o.status, o.total_cents, o.currency, u.email FROM orders o JOIN users u ON u.id = o.user_id
@@ -43,7 +47,12 @@ export class PaymentStore {
   }
 
   /** In the caller's transaction: the payment, the order PAID, and the email owed (outbox). */
-  static async recordPaid(tx: PoolClient, payment: Omit<Payment, 'paymentId'>, providerRef: string, job: Omit<ConfirmationJob, 'jobId'>): Promise<{ paymentId: string; outboxId: string }> {
+  static async recordPaid(
+    tx: PoolClient,
+    payment: Omit<Payment, 'paymentId'>,
+    providerRef: string,
+    job: Omit<ConfirmationJob, 'jobId'>,
+  ): Promise<{ paymentId: string; outboxId: string }> {
     const p = await tx.query<{ id: string }>(
       "INSERT INTO payments (order_id, status, amount_cents, currency, provider_ref) VALUES ($1, 'SUCCEEDED', $2, $3, $4) RETURNING id",
       [payment.orderId, payment.amountCents, payment.currency, providerRef],

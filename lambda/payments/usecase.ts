@@ -34,7 +34,12 @@ export function makePay({ store, provider, queue, recentWrites }: PayDeps) {
       if (order.status !== 'PENDING') throw conflict('ORDER_NOT_PAYABLE', `Order ${input.orderId} is ${order.status}, not PENDING`);
       let providerRef: string;
       try {
-        providerRef = await provider.charge({ token: input.token, amountCents: order.totalCents, currency: order.currency, idempotencyKey: input.key });
+        providerRef = await provider.charge({
+          token: input.token,
+          amountCents: order.totalCents,
+          currency: order.currency,
+          idempotencyKey: input.key,
+        });
       } catch (err) {
         if (err instanceof PaymentDeclined) {
           metrics.addMetric('PaymentDeclined', MetricUnit.Count, 1);
@@ -49,13 +54,29 @@ export function makePay({ store, provider, queue, recentWrites }: PayDeps) {
         throw err;
       }
       const job = { orderId: input.orderId, to: order.email, totalCents: order.totalCents, currency: order.currency, items: order.items };
-      const ids = await PaymentStore.recordPaid(tx, { orderId: input.orderId, status: 'SUCCEEDED', amountCents: order.totalCents, currency: order.currency }, providerRef, job);
-      const payment: Payment = { paymentId: ids.paymentId, orderId: input.orderId, status: 'SUCCEEDED', amountCents: order.totalCents, currency: order.currency };
+      const ids = await PaymentStore.recordPaid(
+        tx,
+        { orderId: input.orderId, status: 'SUCCEEDED', amountCents: order.totalCents, currency: order.currency },
+        providerRef,
+        job,
+      );
+      const payment: Payment = {
+        paymentId: ids.paymentId,
+        orderId: input.orderId,
+        status: 'SUCCEEDED',
+        amountCents: order.totalCents,
+        currency: order.currency,
+      };
       return { payment, outboxId: ids.outboxId, job: { ...job, jobId: ids.outboxId } };
     });
     metrics.addMetric('PaymentSucceeded', MetricUnit.Count, 1);
     metrics.addMetric('PaymentAmountCents', MetricUnit.Count, payment.amountCents);
-    logger.info('payment charged', { orderId: payment.orderId, paymentId: payment.paymentId, amountCents: payment.amountCents, currency: payment.currency });
+    logger.info('payment charged', {
+      orderId: payment.orderId,
+      paymentId: payment.paymentId,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+    });
     await recentWrites?.record(`order:${input.orderId}`, await store.writePosition());
     try {
       await queue.send(job);

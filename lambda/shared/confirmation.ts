@@ -16,7 +16,9 @@ export const confirmationJobSchema = z.object({
   to: z.email(),
   totalCents: z.number().int().nonnegative(),
   currency: z.string().length(3),
-  items: z.array(z.object({ name: z.string(), quantity: z.number().int().positive(), unitPriceCents: z.number().int().nonnegative() })).min(1),
+  items: z
+    .array(z.object({ name: z.string(), quantity: z.number().int().positive(), unitPriceCents: z.number().int().nonnegative() }))
+    .min(1),
 });
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
@@ -26,6 +28,13 @@ export function renderConfirmation(job: ConfirmationJob): { subject: string; tex
   const lines = job.items.map((i) => `  ${i.quantity} x ${i.name} @ ${money(i.unitPriceCents, job.currency)}`);
   return {
     subject: `Your Storefront order ${job.orderId} is confirmed`,
-    text: [`Thank you for your order ${job.orderId}.`, '', 'Items:', ...lines, '', `Total paid: ${money(job.totalCents, job.currency)}`].join('\n'),
+    text: [
+      `Thank you for your order ${job.orderId}.`,
+      '',
+      'Items:',
+      ...lines,
+      '',
+      `Total paid: ${money(job.totalCents, job.currency)}`,
+    ].join('\n'),
   };
 }

@@ -92,10 +92,7 @@ export class Database {
   /** Whether a replica has replayed the WAL up to `lsn` (the primary always has). */
   async replicaCaughtUp(lsn: string): Promise<boolean> {
     return this.read(async (db) => {
-      const { rows } = await db.query<{ caught_up: boolean | null }>(
-        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up',
-        [lsn],
-      );
+      const { rows } = await db.query<{ caught_up: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [lsn]);
       return rows[0].caught_up ?? true;
     });
   }
@@ -120,7 +117,10 @@ export function databaseFromEnv(env: {
 }): Promise<Database> {
   return Database.open({
     writerHost: env.DB_WRITER_HOST,
-    readerHosts: (env.DB_READER_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    readerHosts: (env.DB_READER_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
     port: env.DB_PORT,
     database: env.DB_NAME,
     ssl: env.DB_SSL === 'require',

@@ -66,9 +66,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
 export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw validationError(
-    result.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : 'body', problem: i.message })),
-  );
+  throw validationError(result.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : 'body', problem: i.message })));
 }
 
 /** The Lambda entry of an app: API Gateway REST proxy events in, proxy results out. */

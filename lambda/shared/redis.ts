@@ -39,7 +39,12 @@ export async function connectRedis(redis: Redis): Promise<Redis> {
   return redis;
 }
 
-export async function redisFromEnv(env: { REDIS_HOST: string; REDIS_PORT: number; REDIS_TLS: 'true' | 'false'; REDIS_AUTH_SECRET_ARN?: string }): Promise<Redis> {
+export async function redisFromEnv(env: {
+  REDIS_HOST: string;
+  REDIS_PORT: number;
+  REDIS_TLS: 'true' | 'false';
+  REDIS_AUTH_SECRET_ARN?: string;
+}): Promise<Redis> {
   const redis = createRedis({
     host: env.REDIS_HOST,
     port: env.REDIS_PORT,

@@ -29,8 +29,7 @@ export function tokenIssuer(key: () => Promise<string>, now: () => number = () =
   };
 }
 
-export const tokenIssuerFromEnv = (env: { TOKEN_SECRET_ARN: string }): TokenIssuer =>
-  tokenIssuer(() => secretString(env.TOKEN_SECRET_ARN));
+export const tokenIssuerFromEnv = (env: { TOKEN_SECRET_ARN: string }): TokenIssuer => tokenIssuer(() => secretString(env.TOKEN_SECRET_ARN));
 
 /** The token of an `Authorization: Bearer <token>` header. */
 export function bearerToken(header: string | undefined): string | undefined {

@@ -32,9 +32,7 @@ export function validateStageConfig(raw: unknown, name = 'custom'): StageConfig 
 /** Loads and validates the named stage. */
 export function loadStageConfig(name: string | undefined): StageConfig {
   if (!name || !(name in STAGES)) {
-    throw new StageConfigError(
-      `Unknown stage '${name ?? ''}': pass -c stage=NAME with NAME one of ${Object.keys(STAGES).join(', ')}`,
-    );
+    throw new StageConfigError(`Unknown stage '${name ?? ''}': pass -c stage=NAME with NAME one of ${Object.keys(STAGES).join(', ')}`);
   }
   return validateStageConfig(STAGES[name], name);
 }

@@ -63,7 +63,12 @@ export const stageConfigSchema = z
     stage: z.string().regex(/^[a-z][a-z0-9-]*$/),
     env: z.strictObject({ account: awsAccount, region: awsRegion }),
     /** Custom domain; without one the CloudFront domain serves the shop. */
-    domain: z.strictObject({ name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a DNS name'), hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, 'a Route 53 hosted zone id') }).optional(),
+    domain: z
+      .strictObject({
+        name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a DNS name'),
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, 'a Route 53 hosted zone id'),
+      })
+      .optional(),
     /** Bundle the AWS SDK into Lambda bundles (MiniStack's local executor has no @aws-sdk/lib-dynamodb). Default false. */
     bundleAwsSdk: z.boolean().optional(),
     network: z.strictObject({
@@ -117,14 +122,26 @@ export const stageConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.waf.loginRequestsPerIp > c.waf.requestsPerIp) {
-      ctx.addIssue({ code: 'custom', path: ['waf', 'loginRequestsPerIp'], message: 'must be <= waf.requestsPerIp (the login rule is the stricter one)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf', 'loginRequestsPerIp'],
+        message: 'must be <= waf.requestsPerIp (the login rule is the stricter one)',
+      });
     }
     if (c.database.kind === 'rds' && c.database.readReplicas > 0 && c.database.backupRetentionDays < 1) {
-      ctx.addIssue({ code: 'custom', path: ['database', 'backupRetentionDays'], message: 'read replicas need automated backups (>= 1 day)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'backupRetentionDays'],
+        message: 'read replicas need automated backups (>= 1 day)',
+      });
     }
     const usesFargate = Object.values(c.services).some((s) => s.kind === 'fargate');
     if (usesFargate && c.network.natGateways === 0) {
-      ctx.addIssue({ code: 'custom', path: ['network', 'natGateways'], message: 'Fargate services pull images and reach AWS APIs: natGateways must be >= 1' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: 'Fargate services pull images and reach AWS APIs: natGateways must be >= 1',
+      });
     }
     if (c.deletionProtection && c.removalPolicy === 'destroy') {
       ctx.addIssue({ code: 'custom', path: ['removalPolicy'], message: "deletionProtection needs removalPolicy 'retain' or 'snapshot'" });

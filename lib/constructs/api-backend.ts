@@ -35,11 +35,7 @@ export abstract class ApiBackend {
    * HTTP proxy to the internal ALB through a VPC link V2; the ALB's path rules pick the service.
    * @param listenerPort port of the ALB listener (HTTP)
    */
-  static privateLoadBalancer(
-    vpcLink: apigwv2.IVpcLink,
-    loadBalancer: elbv2.IApplicationLoadBalancer,
-    listenerPort = 80,
-  ): ApiBackend {
+  static privateLoadBalancer(vpcLink: apigwv2.IVpcLink, loadBalancer: elbv2.IApplicationLoadBalancer, listenerPort = 80): ApiBackend {
     return new LoadBalancerBackend(vpcLink, loadBalancer, listenerPort);
   }
 
@@ -73,8 +69,9 @@ class LoadBalancerBackend extends ApiBackend {
   bind(scope: Construct, route: BackendRoute): BoundBackend {
     // The L2 apigateway.VpcLink is V1 (NLB only). A V2 link is referenced by id; the ALB itself is
     // named by IntegrationTarget, which the method construct does not render (see ADR 0010).
-    const link = (scope.node.tryFindChild('VpcLinkV2') as apigateway.IVpcLink | undefined)
-      ?? apigateway.VpcLink.fromVpcLinkId(scope, 'VpcLinkV2', this.vpcLink.vpcLinkId);
+    const link =
+      (scope.node.tryFindChild('VpcLinkV2') as apigateway.IVpcLink | undefined) ??
+      apigateway.VpcLink.fromVpcLinkId(scope, 'VpcLinkV2', this.vpcLink.vpcLinkId);
     const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     return {
       integration: new apigateway.Integration({
@@ -84,9 +81,7 @@ class LoadBalancerBackend extends ApiBackend {
         options: {
           connectionType: apigateway.ConnectionType.VPC_LINK,
           vpcLink: link,
-          requestParameters: Object.fromEntries(
-            params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`]),
-          ),
+          requestParameters: Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`])),
         },
       }),
       integrationTarget: this.loadBalancer.loadBalancerArn,

@@ -102,9 +102,14 @@ export class ContainerPlatform extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
     });
-    skipCheckov(bucket,
+    skipCheckov(
+      bucket,
       { id: 'CKV_AWS_18', comment: 'This is the ALB access-log bucket; logging it into another bucket adds nothing' },
-      { id: 'CKV_AWS_21', comment: 'Log objects are written once and expire by lifecycle; versions would only keep expired logs (tamper-proofing would be Object Lock)' },
+      {
+        id: 'CKV_AWS_21',
+        comment:
+          'Log objects are written once and expire by lifecycle; versions would only keep expired logs (tamper-proofing would be Object Lock)',
+      },
     );
     return bucket;
   }

@@ -116,9 +116,10 @@ export class RateLimitedWebAcl extends Construct {
       }
     }
 
-    const ipKey = props.clientIp === 'forwarded'
-      ? { aggregateKeyType: 'FORWARDED_IP', forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' } }
-      : { aggregateKeyType: 'IP' };
+    const ipKey =
+      props.clientIp === 'forwarded'
+        ? { aggregateKeyType: 'FORWARDED_IP', forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' } }
+        : { aggregateKeyType: 'IP' };
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
     const visibility = (metricName: string) => ({
       cloudWatchMetricsEnabled: true,

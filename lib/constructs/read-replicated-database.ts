@@ -104,8 +104,9 @@ export class ReadReplicatedDatabase extends Construct {
     this.secret = this.primary.secret!;
     this.primary.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: props.appSubnets });
 
-    this.replicas = Array.from({ length: props.readReplicas }, (_, i) =>
-      new rds.DatabaseInstanceReadReplica(this, `Replica${i + 1}`, { ...common, sourceDatabaseInstance: this.primary }),
+    this.replicas = Array.from(
+      { length: props.readReplicas },
+      (_, i) => new rds.DatabaseInstanceReadReplica(this, `Replica${i + 1}`, { ...common, sourceDatabaseInstance: this.primary }),
     );
 
     if (props.proxy) {
@@ -139,7 +140,7 @@ export class ReadReplicatedDatabase extends Construct {
   private acknowledge(instance: rds.DatabaseInstanceBase, props: ReadReplicatedDatabaseProps): void {
     const isPrimary = instance === this.primary;
     const findings = [
-      { id: 'AwsSolutions-RDS11', reason: 'The port is not a security boundary: only consumers\' security groups reach 5432.' },
+      { id: 'AwsSolutions-RDS11', reason: "The port is not a security boundary: only consumers' security groups reach 5432." },
     ];
     if (!isPrimary) {
       findings.push({
@@ -161,12 +162,16 @@ export class ReadReplicatedDatabase extends Construct {
     if (isPrimary) {
       skips.push({
         id: 'CKV_AWS_161',
-        comment: 'Clients sign in with the rotated Secrets Manager password (through RDS Proxy in prod); IAM auth would add an unused way in, and AWS advises it for under 200 new connections per second',
+        comment:
+          'Clients sign in with the rotated Secrets Manager password (through RDS Proxy in prod); IAM auth would add an unused way in, and AWS advises it for under 200 new connections per second',
       });
       if (!props.multiAz) skips.push({ id: 'CKV_AWS_157', comment: 'Single-AZ primary by stage config (cost); prod is Multi-AZ' });
     } else {
       skips.push(
-        { id: 'CKV_AWS_16', comment: 'A replica inherits encryption from its encrypted primary; CloudFormation rejects StorageEncrypted on replicas' },
+        {
+          id: 'CKV_AWS_16',
+          comment: 'A replica inherits encryption from its encrypted primary; CloudFormation rejects StorageEncrypted on replicas',
+        },
         { id: 'CKV_AWS_157', comment: 'Replicas are single-AZ; when one fails, reads fall back to the primary (Multi-AZ in prod)' },
       );
     }

@@ -68,12 +68,13 @@ export class ReplicatedCache extends Construct {
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
     Validations.of(this.replicationGroup).acknowledge(
-      { id: 'AwsSolutions-AEC5', reason: 'The port is not a security boundary: only consumers\' security groups reach 6379.' },
+      { id: 'AwsSolutions-AEC5', reason: "The port is not a security boundary: only consumers' security groups reach 6379." },
       ...(replicated ? [] : [{ id: 'AwsSolutions-AEC4', reason: 'No replica by stage config (cost): no Multi-AZ to enable.' }]),
     );
     Validations.of(this.authToken).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Rotating an AUTH token needs ModifyReplicationGroup with the ROTATE strategy and a client reconnect; done by hand (docs/runbook.md#rotate-redis-auth).',
+      reason:
+        'Rotating an AUTH token needs ModifyReplicationGroup with the ROTATE strategy and a client reconnect; done by hand (docs/runbook.md#rotate-redis-auth).',
     });
     this.access = {
       host: this.replicationGroup.attrPrimaryEndPointAddress,

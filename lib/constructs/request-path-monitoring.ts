@@ -5,12 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import {
-  DefaultDashboardFactory,
-  ElastiCacheClusterType,
-  MonitoringFacade,
-  SnsAlarmActionStrategy,
-} from 'cdk-monitoring-constructs';
+import { DefaultDashboardFactory, ElastiCacheClusterType, MonitoringFacade, SnsAlarmActionStrategy } from 'cdk-monitoring-constructs';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import type { ContainerService } from './container-service.js';
@@ -19,7 +14,6 @@ import type { ReadReplicatedDatabase } from './read-replicated-database.js';
 import type { ReplicatedCache } from './replicated-cache.js';
 import { runbook } from './runbook.js';
 import type { StorefrontApi } from './storefront-api.js';
-
 
 export interface RequestPathMonitoringProps {
   readonly alarmTopic: sns.ITopic;
@@ -133,7 +127,9 @@ export class RequestPathMonitoring extends Construct {
         humanReadableName: 'REST API',
         apiStage: props.api.stage.stageName,
         add5XXFaultRateAlarm: alarm({ Critical: { maxErrorRate: 1, runbookLink: runbook('api-5xx-rate') } }),
-        addLatencyP99Alarm: alarm({ Warning: { maxLatency: props.apiP99Latency ?? Duration.seconds(1), runbookLink: runbook('api-p99-latency') } }),
+        addLatencyP99Alarm: alarm({
+          Warning: { maxLatency: props.apiP99Latency ?? Duration.seconds(1), runbookLink: runbook('api-p99-latency') },
+        }),
       })
       .addLargeHeader('4. Services');
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -178,7 +174,10 @@ export class RequestPathMonitoring extends Construct {
     }
     if (props.database) {
       facade.addLargeHeader('7. Database: RDS PostgreSQL');
-      for (const [name, instance] of [['primary', props.database.primary] as const, ...props.database.replicas.map((r, i) => [`replica-${i + 1}`, r] as const)]) {
+      for (const [name, instance] of [
+        ['primary', props.database.primary] as const,
+        ...props.database.replicas.map((r, i) => [`replica-${i + 1}`, r] as const),
+      ]) {
         facade.monitorRdsInstance({
           instance,
           alarmFriendlyName: name,
@@ -188,24 +187,25 @@ export class RequestPathMonitoring extends Construct {
           addFreeStorageSpaceAlarm: alarm({ Critical: { minCount: 5 * 1024 ** 3, runbookLink: runbook('rds-free-storage') } }),
         });
       }
-      if (alarmsOn) props.database.replicas.forEach((replica, i) => {
-        const lag = new cloudwatch.Metric({
-          namespace: 'AWS/RDS',
-          metricName: 'ReplicaLag',
-          dimensionsMap: { DBInstanceIdentifier: replica.instanceIdentifier },
-          statistic: 'Maximum',
-          period: Duration.minutes(1),
+      if (alarmsOn)
+        props.database.replicas.forEach((replica, i) => {
+          const lag = new cloudwatch.Metric({
+            namespace: 'AWS/RDS',
+            metricName: 'ReplicaLag',
+            dimensionsMap: { DBInstanceIdentifier: replica.instanceIdentifier },
+            statistic: 'Maximum',
+            period: Duration.minutes(1),
+          });
+          lag
+            .createAlarm(this, `ReplicaLag${i + 1}`, {
+              alarmDescription: `Replica ${i + 1} is more than 30 s behind the primary: reads may be stale. Runbook: ${runbook('rds-replica-lag')}`,
+              threshold: 30,
+              evaluationPeriods: 5,
+              datapointsToAlarm: 3,
+              treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+            })
+            .addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
         });
-        lag
-          .createAlarm(this, `ReplicaLag${i + 1}`, {
-            alarmDescription: `Replica ${i + 1} is more than 30 s behind the primary: reads may be stale. Runbook: ${runbook('rds-replica-lag')}`,
-            threshold: 30,
-            evaluationPeriods: 5,
-            datapointsToAlarm: 3,
-            treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-          })
-          .addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-      });
     }
     facade.addLargeHeader('8. Async: email queue and worker').monitorSqsQueueWithDlq({
       queue: props.queue,

@@ -81,7 +81,8 @@ export class SchemaMigrations extends Construct {
     if (frameworkFunction instanceof lambda.Function) {
       skipCheckov(frameworkFunction, {
         id: 'CKV_AWS_117',
-        comment: 'The aws-cdk-lib Provider framework function only invokes the migration function (which is in the VPC); it reaches no data',
+        comment:
+          'The aws-cdk-lib Provider framework function only invokes the migration function (which is in the VPC); it reaches no data',
       });
       acknowledgeLambdaRole(frameworkFunction);
       Validations.of(frameworkFunction.role!).acknowledge({
@@ -99,7 +100,17 @@ export class SchemaMigrations extends Construct {
 
 function hashDirectory(dir: string): string {
   const hash = crypto.createHash('sha256');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort() : [];
-  for (const file of files) hash.update(file).update('\0').update(fs.readFileSync(path.join(dir, file))).update('\0');
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.sql'))
+        .sort()
+    : [];
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(dir, file)))
+      .update('\0');
   return hash.digest('hex');
 }

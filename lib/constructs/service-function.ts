@@ -184,7 +184,7 @@ export function acknowledgeLambdaRole(fn: lambda.Function): void {
   Validations.of(role).acknowledge(
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWS-maintained policy: writes to the function\'s own log streams only.',
+      reason: "AWS-maintained policy: writes to the function's own log streams only.",
     },
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',

@@ -70,20 +70,26 @@ export class ShopNetwork extends Construct {
         DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
       },
-      flowLogs: props.flowLogs === false ? undefined : {
-        Rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            new logs.LogGroup(this, 'FlowLogs', {
-              retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
-              removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-            }),
-          ),
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-        },
-      },
+      flowLogs:
+        props.flowLogs === false
+          ? undefined
+          : {
+              Rejected: {
+                destination: ec2.FlowLogDestination.toCloudWatchLogs(
+                  new logs.LogGroup(this, 'FlowLogs', {
+                    retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
+                    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+                  }),
+                ),
+                trafficType: ec2.FlowLogTrafficType.REJECT,
+              },
+            },
     });
     if (props.flowLogs === false) {
-      Validations.of(this.vpc).acknowledge({ id: 'AwsSolutions-VPC7', reason: 'Flow logs switched off by stage config (local emulator has no AWS::EC2::FlowLog).' });
+      Validations.of(this.vpc).acknowledge({
+        id: 'AwsSolutions-VPC7',
+        reason: 'Flow logs switched off by stage config (local emulator has no AWS::EC2::FlowLog).',
+      });
     }
     if (!egress && props.interfaceEndpoints !== false) {
       // Without NAT, the services still need these AWS APIs from the application subnets.
@@ -93,7 +99,10 @@ export class ShopNetwork extends Construct {
       ] as const) {
         const endpoint = this.vpc.addInterfaceEndpoint(name, { service, subnets: this.appSubnets, privateDnsEnabled: true });
         const sg = endpoint.connections.securityGroups[0];
-        Validations.of(sg).acknowledge({ id: 'AwsSolutions-EC23', reason: 'Ingress on 443 from the VPC CIDR only (the rule cannot resolve the CIDR token).' });
+        Validations.of(sg).acknowledge({
+          id: 'AwsSolutions-EC23',
+          reason: 'Ingress on 443 from the VPC CIDR only (the rule cannot resolve the CIDR token).',
+        });
       }
     }
   }

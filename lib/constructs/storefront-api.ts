@@ -127,8 +127,18 @@ const MODELS: Record<ModelName, apigateway.JsonSchema> = {
  * request at fault and the message is API Gateway's quoted `messageString`.
  */
 const GATEWAY_ERRORS: readonly [apigateway.ResponseType, string, string?, string?][] = [
-  [apigateway.ResponseType.BAD_REQUEST_BODY, 'VALIDATION_FAILED', undefined, '{"field":"body","problem":"does not match the request schema"}'],
-  [apigateway.ResponseType.BAD_REQUEST_PARAMETERS, 'VALIDATION_FAILED', undefined, '{"field":"headers","problem":"a required header or parameter is missing"}'],
+  [
+    apigateway.ResponseType.BAD_REQUEST_BODY,
+    'VALIDATION_FAILED',
+    undefined,
+    '{"field":"body","problem":"does not match the request schema"}',
+  ],
+  [
+    apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
+    'VALIDATION_FAILED',
+    undefined,
+    '{"field":"headers","problem":"a required header or parameter is missing"}',
+  ],
   [apigateway.ResponseType.UNAUTHORIZED, 'UNAUTHORIZED'],
   [apigateway.ResponseType.ACCESS_DENIED, 'FORBIDDEN'],
   // REST APIs answer unknown routes with 403 "Missing Authentication Token"; the contract says 404.
@@ -173,31 +183,38 @@ export class StorefrontApi extends Construct {
         metricsEnabled: true,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
-        methodOptions: Object.fromEntries(writes.map((r) => [`${r.path}/${r.method}`, {
-          throttlingRateLimit: props.writeThrottle.rateLimit,
-          throttlingBurstLimit: props.writeThrottle.burstLimit,
-        }])),
+        methodOptions: Object.fromEntries(
+          writes.map((r) => [
+            `${r.path}/${r.method}`,
+            {
+              throttlingRateLimit: props.writeThrottle.rateLimit,
+              throttlingBurstLimit: props.writeThrottle.burstLimit,
+            },
+          ]),
+        ),
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify({
-          requestId: F.contextRequestId(),
-          time: F.contextRequestTime(),
-          ip: F.contextIdentitySourceIp(),
-          userAgent: F.contextIdentityUserAgent(),
-          method: F.contextHttpMethod(),
-          resource: F.contextResourcePath(),
-          path: F.contextPath(),
-          status: F.contextStatus(),
-          responseLength: F.contextResponseLength(),
-          latencyMs: F.contextResponseLatency(),
-          integrationLatencyMs: F.contextIntegrationLatency(),
-          integrationStatus: F.contextIntegrationStatus(),
-          userId: F.contextAuthorizer('userId'),
-          authorizerError: F.contextAuthorizerError(),
-          error: F.contextErrorMessage(),
-          errorType: F.contextErrorResponseType(),
-          wafStatus: F.contextWafResponseCode(),
-          traceId: F.contextXrayTraceId(),
-        })),
+        accessLogFormat: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: F.contextRequestId(),
+            time: F.contextRequestTime(),
+            ip: F.contextIdentitySourceIp(),
+            userAgent: F.contextIdentityUserAgent(),
+            method: F.contextHttpMethod(),
+            resource: F.contextResourcePath(),
+            path: F.contextPath(),
+            status: F.contextStatus(),
+            responseLength: F.contextResponseLength(),
+            latencyMs: F.contextResponseLatency(),
+            integrationLatencyMs: F.contextIntegrationLatency(),
+            integrationStatus: F.contextIntegrationStatus(),
+            userId: F.contextAuthorizer('userId'),
+            authorizerError: F.contextAuthorizerError(),
+            error: F.contextErrorMessage(),
+            errorType: F.contextErrorResponseType(),
+            wafStatus: F.contextWafResponseCode(),
+            traceId: F.contextXrayTraceId(),
+          }),
+        ),
       },
     });
     // The stacks output the URL under the names clients look for (ApiGatewayUrl, ApiUrl).
@@ -221,10 +238,15 @@ export class StorefrontApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const models = Object.fromEntries(Object.entries(MODELS).map(([name, schema]) => [name, this.restApi.addModel(name, {
-      contentType: 'application/json',
-      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, title: name, ...schema },
-    })])) as Record<ModelName, apigateway.Model>;
+    const models = Object.fromEntries(
+      Object.entries(MODELS).map(([name, schema]) => [
+        name,
+        this.restApi.addModel(name, {
+          contentType: 'application/json',
+          schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, title: name, ...schema },
+        }),
+      ]),
+    ) as Record<ModelName, apigateway.Model>;
 
     const authorizer = new apigateway.TokenAuthorizer(this, 'TokenAuthorizer', {
       handler: props.authorizer,
@@ -245,8 +267,7 @@ export class StorefrontApi extends Construct {
         requestParameters: Object.fromEntries([...pathParams, ...headerParams].map((p) => [p, true])),
       });
       if (bound.integrationTarget) {
-        (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride(
-          'Integration.IntegrationTarget', bound.integrationTarget);
+        (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.IntegrationTarget', bound.integrationTarget);
       }
       if (!route.signedIn) {
         for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
@@ -262,18 +283,20 @@ export class StorefrontApi extends Construct {
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
-          reason: 'Signed-in routes use the TOKEN authorizer over the app\'s own signed tokens, not Cognito',
+          reason: "Signed-in routes use the TOKEN authorizer over the app's own signed tokens, not Cognito",
         });
       }
     }
 
     Validations.of(this.stage).acknowledge({
       id: 'AwsSolutions-APIG6',
-      reason: 'Execution logging needs the account-wide API Gateway CloudWatch role, which this app does not own; every request is in the JSON access log',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role, which this app does not own; every request is in the JSON access log',
     });
     skipCheckov(this.stage, {
       id: 'CKV_AWS_120',
-      comment: 'No API Gateway cache: product reads are cached in Redis and, behind CloudFront, at the edge (short TTL); every other route is per-user or a write',
+      comment:
+        'No API Gateway cache: product reads are cached in Redis and, behind CloudFront, at the edge (short TTL); every other route is per-user or a write',
     });
   }
 }

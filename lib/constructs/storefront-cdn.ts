@@ -92,9 +92,14 @@ export class StorefrontCdn extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log bucket; logging it into itself would loop',
     });
-    skipCheckov(this.logBucket,
+    skipCheckov(
+      this.logBucket,
       { id: 'CKV_AWS_18', comment: 'This is the access-log bucket; logging it into itself would loop' },
-      { id: 'CKV_AWS_21', comment: 'Log objects are written once and expire by lifecycle; versions would only keep expired logs (tamper-proofing would be Object Lock)' },
+      {
+        id: 'CKV_AWS_21',
+        comment:
+          'Log objects are written once and expire by lifecycle; versions would only keep expired logs (tamper-proofing would be Object Lock)',
+      },
     );
 
     this.siteBucket = new s3.Bucket(this, 'Site', {
@@ -128,7 +133,10 @@ export class StorefrontCdn extends Construct {
           override: true,
         },
         strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true,
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
         },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
@@ -138,14 +146,11 @@ export class StorefrontCdn extends Construct {
     });
 
     const region = props.api.env.region;
-    const apiOrigin = new origins.HttpOrigin(
-      `${props.api.restApiId}.execute-api.${region}.${Stack.of(this).urlSuffix}`,
-      {
-        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-        customHeaders: { [props.originHeader.name]: props.originHeader.value },
-      },
-    );
+    const apiOrigin = new origins.HttpOrigin(`${props.api.restApiId}.execute-api.${region}.${Stack.of(this).urlSuffix}`, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      customHeaders: { [props.originHeader.name]: props.originHeader.value },
+    });
     // Authorization cannot go through an origin request policy; it must be in the cache key. A
     // zero default TTL with a 1 s ceiling keeps the API effectively uncached while allowing that.
     const apiNoCache = new cloudfront.CachePolicy(this, 'ApiNoCache', {
@@ -227,16 +232,14 @@ export class StorefrontCdn extends Construct {
       });
       skipCheckov(this.distribution, {
         id: 'CKV_AWS_174',
-        comment: 'No custom domain in this stage: the default *.cloudfront.net certificate cannot take a minimum protocol version (TLSv1.2_2021 with a domain)',
+        comment:
+          'No custom domain in this stage: the default *.cloudfront.net certificate cannot take a minimum protocol version (TLSv1.2_2021 with a domain)',
       });
     }
 
     if (props.deployPage ?? true) {
       const deployment = new s3deploy.BucketDeployment(this, 'Page', {
-        sources: [
-          s3deploy.Source.asset(WEB_DIR),
-          s3deploy.Source.jsonData('config.json', { apiBase }),
-        ],
+        sources: [s3deploy.Source.asset(WEB_DIR), s3deploy.Source.jsonData('config.json', { apiBase })],
         destinationBucket: this.siteBucket,
         distribution: this.distribution,
         distributionPaths: ['/*'],
@@ -278,7 +281,8 @@ export class StorefrontCdn extends Construct {
     if (policy) {
       skipCheckov(policy, {
         id: 'CKV_AWS_111',
-        comment: 'Policy of the aws-cdk-lib BucketDeployment handler: the library grants cloudfront:CreateInvalidation on * (not configurable); its S3 writes are scoped to the site bucket',
+        comment:
+          'Policy of the aws-cdk-lib BucketDeployment handler: the library grants cloudfront:CreateInvalidation on * (not configurable); its S3 writes are scoped to the site bucket',
       });
     }
   }

@@ -42,7 +42,8 @@ export class ObservabilityStack extends Stack {
     this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Storefront alarms', enforceSSL: true });
     skipCheckov(this.alarmTopic, {
       id: 'CKV_AWS_26',
-      comment: 'Alarm notifications carry alarm names and metric values only; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a CMK for this is not worth its key policy',
+      comment:
+        'Alarm notifications carry alarm names and metric values only; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a CMK for this is not worth its key policy',
     });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 

@@ -140,13 +140,14 @@ export class ServicesStack extends Stack {
     const codeRoot = props.codeRoot ?? LAMBDA_ROOT;
 
     this.tokenSecret = new secretsmanager.Secret(this, 'TokenSigningKey', {
-      description: 'Key signing the shop\'s session tokens',
+      description: "Key signing the shop's session tokens",
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: props.removalPolicy,
     });
     Validations.of(this.tokenSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the signing key signs every session out unless verifiers accept two keys; rotated by hand (docs/runbook.md#rotate-token-key).',
+      reason:
+        'Rotating the signing key signs every session out unless verifiers accept two keys; rotated by hand (docs/runbook.md#rotate-token-key).',
     });
     this.originSecret = new OriginSecret(this, 'OriginSecret', { removalPolicy: props.removalPolicy });
 
@@ -187,14 +188,20 @@ export class ServicesStack extends Stack {
     const environment: Record<ApiService, Record<string, string>> = {
       auth: { ...base('auth'), ...db, ...token },
       catalog: {
-        ...base('catalog'), ...db, ...readers, ...redis,
+        ...base('catalog'),
+        ...db,
+        ...readers,
+        ...redis,
         ...(props.cacheTtlSeconds ? { CACHE_TTL_SECONDS: String(props.cacheTtlSeconds) } : {}),
       },
       // Orders keeps read-your-writes positions in Redis.
       orders: { ...base('orders'), ...db, ...readers, ...redis, ...token },
       // Payments marks a just-paid order in Redis so orders reads it from the primary.
       payments: {
-        ...base('payments'), ...db, ...redis, ...token,
+        ...base('payments'),
+        ...db,
+        ...redis,
+        ...token,
         IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
         EMAIL_QUEUE_URL: emailQueue.queueUrl,
       },
@@ -295,9 +302,7 @@ export class ServicesStack extends Stack {
         evaluationWindow: props.waf.evaluationWindowSeconds ? Duration.seconds(props.waf.evaluationWindowSeconds) : undefined,
         // Behind CloudFront the source IP is an edge server's; the client is in X-Forwarded-For.
         clientIp: viaCloudFront ? 'forwarded' : 'source',
-        requiredHeader: viaCloudFront
-          ? { name: this.originSecret.headerName, value: this.originSecret.headerValue }
-          : undefined,
+        requiredHeader: viaCloudFront ? { name: this.originSecret.headerName, value: this.originSecret.headerValue } : undefined,
       });
       this.webAcl = webAcl;
       webAcl.associate('ApiStageAssociation', this.api.stage.stageArn);

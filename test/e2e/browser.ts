@@ -28,8 +28,14 @@ const FAILURE_SHOT = join(ROOT, '.local', 'browser-failure.png');
 /** One API call crosses API Gateway and a Lambda run as a local process; a cold start takes seconds. */
 const STEP_TIMEOUT_MS = 30_000;
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** The page `npm run local` printed: path-style S3 on the emulator, config.json beside it. */
@@ -59,7 +65,11 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 async function expectVisible(page: Page, selector: string, what: string): Promise<void> {
   const error = page.locator('#message:not([hidden]):not(.ok)');
   const winner = await Promise.race([
-    page.locator(selector).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS }).then(() => 'ok' as const),
+    page
+      .locator(selector)
+      .first()
+      .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS })
+      .then(() => 'ok' as const),
     error.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS }).then(() => 'error' as const),
   ]).catch(() => 'timeout' as const);
   if (winner === 'error') throw new StepFailed(`expected ${what}; the page said: "${(await error.textContent())?.trim()}"`);
@@ -85,10 +95,12 @@ async function shop(page: Page, url: string): Promise<void> {
 
   const product = await step('list the products', async () => {
     await expectVisible(page, '#product-list[aria-busy="false"] li', 'the product list');
-    const items = await page.locator('#product-list li').evaluateAll((lis) => lis.map((li) => ({
-      name: li.querySelector('button')?.textContent ?? '',
-      stock: Number(/(\d+) in stock/.exec(li.querySelector('p')?.textContent ?? '')?.[1] ?? 0),
-    })));
+    const items = await page.locator('#product-list li').evaluateAll((lis) =>
+      lis.map((li) => ({
+        name: li.querySelector('button')?.textContent ?? '',
+        stock: Number(/(\d+) in stock/.exec(li.querySelector('p')?.textContent ?? '')?.[1] ?? 0),
+      })),
+    );
     if (items.length === 0) throw new StepFailed('the product list is empty; did the seed run?');
     // Like the API e2e test: order the best-stocked product.
     const best = items.reduce((a, b) => (b.stock > a.stock ? b : a));
@@ -158,15 +170,22 @@ async function main(): Promise<void> {
   try {
     current = 'launch Chromium';
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1100, height: 900 },
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1100, height: 900 },
       timeout: STEP_TIMEOUT_MS,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+    });
     try {
       await shop(page, url);
     } catch (err) {

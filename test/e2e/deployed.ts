@@ -2,7 +2,11 @@ import { EMULATOR, apiUrl } from '../../scripts/local-outputs.js';
 
 export { EMULATOR, apiUrl };
 
-export interface Reply { status: number; headers: Headers; body: any }
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+}
 
 export async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const res = await fetch(`${apiUrl()}${path}`, {
@@ -12,7 +16,11 @@ export async function call(method: string, path: string, body?: unknown, headers
   });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* non-JSON answers are asserted as text */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* non-JSON answers are asserted as text */
+  }
   return { status: res.status, headers: res.headers, body: parsed };
 }
 

@@ -22,10 +22,15 @@ describe('a poison job through the deployed email pipeline', () => {
     const deadline = Date.now() + 150_000;
     let found: { ReceiptHandle?: string; Attributes?: Record<string, string> } | undefined;
     while (!found && Date.now() < deadline) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
-        QueueUrl: deadLetters, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, VisibilityTimeout: 1,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-      }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: deadLetters,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 5,
+          VisibilityTimeout: 1,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
       found = Messages.find((m) => m.Body?.includes(marker));
     }
     expect(found).toBeDefined();

@@ -93,13 +93,27 @@ describe('the shop through the deployed API Gateway (local stage on MiniStack)',
 
   test('a declined card: 402 and the order stays PENDING; a paid order is not payable again', async () => {
     const order = await newOrder(productId);
-    const declined = await call('POST', '/payments', { orderId: order.orderId, paymentMethod: { token: 'tok_decline' } },
-      { ...auth(), 'idempotency-key': `e2e-${randomUUID()}` });
+    const declined = await call(
+      'POST',
+      '/payments',
+      { orderId: order.orderId, paymentMethod: { token: 'tok_decline' } },
+      { ...auth(), 'idempotency-key': `e2e-${randomUUID()}` },
+    );
     expect(declined.status).toBe(402);
     expect(declined.body.error.code).toBe('PAYMENT_DECLINED');
     expect((await call('GET', `/orders/${order.orderId}`, undefined, auth())).body.status).toBe('PENDING');
-    await call('POST', '/payments', { orderId: order.orderId, paymentMethod: { token: 'tok_visa' } }, { ...auth(), 'idempotency-key': `e2e-${randomUUID()}` });
-    const again = await call('POST', '/payments', { orderId: order.orderId, paymentMethod: { token: 'tok_visa' } }, { ...auth(), 'idempotency-key': `e2e-${randomUUID()}` });
+    await call(
+      'POST',
+      '/payments',
+      { orderId: order.orderId, paymentMethod: { token: 'tok_visa' } },
+      { ...auth(), 'idempotency-key': `e2e-${randomUUID()}` },
+    );
+    const again = await call(
+      'POST',
+      '/payments',
+      { orderId: order.orderId, paymentMethod: { token: 'tok_visa' } },
+      { ...auth(), 'idempotency-key': `e2e-${randomUUID()}` },
+    );
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ORDER_NOT_PAYABLE');
   });
@@ -125,9 +139,19 @@ describe('the shop through the deployed API Gateway (local stage on MiniStack)',
     expect(tooMany.body.error.code).toBe('INSUFFICIENT_STOCK');
     const [a, b] = [await newOrder(productId), await newOrder(productId)];
     const key = `e2e-${randomUUID()}`;
-    const first = await call('POST', '/payments', { orderId: a.orderId, paymentMethod: { token: 'tok_visa' } }, { ...auth(), 'idempotency-key': key });
+    const first = await call(
+      'POST',
+      '/payments',
+      { orderId: a.orderId, paymentMethod: { token: 'tok_visa' } },
+      { ...auth(), 'idempotency-key': key },
+    );
     expect(first.status).toBe(201);
-    const reused = await call('POST', '/payments', { orderId: b.orderId, paymentMethod: { token: 'tok_visa' } }, { ...auth(), 'idempotency-key': key });
+    const reused = await call(
+      'POST',
+      '/payments',
+      { orderId: b.orderId, paymentMethod: { token: 'tok_visa' } },
+      { ...auth(), 'idempotency-key': key },
+    );
     expect(reused.status).toBe(422);
     expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });

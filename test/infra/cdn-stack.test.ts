@@ -17,9 +17,14 @@ function build(overrides: Partial<CdnStackProps> = {}) {
     webAclArn: 'arn:aws:wafv2:us-east-1:111111111111:global/webacl/edge/1',
     publicApi: 'cloudfront',
     ...overrides,
-    ...(overrides.domain ? {
-      domain: { ...overrides.domain, certificate: acm.Certificate.fromCertificateArn(services, 'C', 'arn:aws:acm:us-east-1:111111111111:certificate/x') },
-    } : {}),
+    ...(overrides.domain
+      ? {
+          domain: {
+            ...overrides.domain,
+            certificate: acm.Certificate.fromCertificateArn(services, 'C', 'arn:aws:acm:us-east-1:111111111111:certificate/x'),
+          },
+        }
+      : {}),
   });
   return Template.fromStack(stack);
 }
@@ -45,8 +50,9 @@ describe('CdnStack', () => {
     const template = build({ publicApi: 'apigateway' });
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['SiteBucketName', 'StorefrontUrl']);
     // The page then calls API Gateway cross-origin, so the CSP must allow it (and only then).
-    const csp = (t: Template) => Object.values(t.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]
-      .Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+    const csp = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0].Properties.ResponseHeadersPolicyConfig
+        .SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
     expect(csp(template)).toContain("connect-src 'self' https:");
     expect(csp(build())).toContain("connect-src 'self';");
   });

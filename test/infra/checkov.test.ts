@@ -7,7 +7,10 @@ import { Construct } from 'constructs';
 import { skipCheckov } from '../../lib/constructs/checkov.js';
 import { buildStage, stacksOf } from './support/stage.js';
 
-interface Skip { id: string; comment: string }
+interface Skip {
+  id: string;
+  comment: string;
+}
 const skipsOf = (resource: { Metadata?: { checkov?: { skip?: Skip[] } } }): Skip[] => resource.Metadata?.checkov?.skip ?? [];
 
 describe('skipCheckov', () => {
@@ -17,7 +20,10 @@ describe('skipCheckov', () => {
     skipCheckov(queue, { id: 'CKV_AWS_27', comment: 'first reason' });
     skipCheckov(queue, { id: 'CKV_AWS_27', comment: 'again' }, { id: 'CKV_AWS_999', comment: 'other' });
     const [resource] = Object.values(Template.fromStack(stack).findResources('AWS::SQS::Queue'));
-    expect(skipsOf(resource)).toEqual([{ id: 'CKV_AWS_27', comment: 'first reason' }, { id: 'CKV_AWS_999', comment: 'other' }]);
+    expect(skipsOf(resource)).toEqual([
+      { id: 'CKV_AWS_27', comment: 'first reason' },
+      { id: 'CKV_AWS_999', comment: 'other' },
+    ]);
   });
 
   test('refuses a construct without a CloudFormation resource', () => {
@@ -27,10 +33,12 @@ describe('skipCheckov', () => {
 });
 
 const STAGES = ['local', 'dev', 'prod'] as const;
-const templates = Object.fromEntries(STAGES.map((name) => {
-  const { stage } = buildStage(name);
-  return [name, Object.fromEntries(stacksOf(stage).map((s) => [s.node.id, Template.fromStack(s)]))];
-})) as Record<(typeof STAGES)[number], Record<string, Template>>;
+const templates = Object.fromEntries(
+  STAGES.map((name) => {
+    const { stage } = buildStage(name);
+    return [name, Object.fromEntries(stacksOf(stage).map((s) => [s.node.id, Template.fromStack(s)]))];
+  }),
+) as Record<(typeof STAGES)[number], Record<string, Template>>;
 
 describe.each(STAGES)('checkov skips in stage %s', (name) => {
   const data = templates[name].Data;
@@ -62,12 +70,17 @@ describe.each(STAGES)('checkov skips in stage %s', (name) => {
     }
     expect(primary!.Properties.MultiAZ).toBe(name === 'prod');
     expect(primary!.Properties.StorageEncrypted).toBe(true);
-    expect(skipsOf(primary!).map((s) => s.id).sort()).toEqual(name === 'prod' ? ['CKV_AWS_161'] : ['CKV_AWS_157', 'CKV_AWS_161']);
+    expect(
+      skipsOf(primary!)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(name === 'prod' ? ['CKV_AWS_161'] : ['CKV_AWS_157', 'CKV_AWS_161']);
   });
 
   test('the migration function is in the VPC wherever the database is; only local skips the VPC check', () => {
     const [handler] = Object.entries(data.findResources('AWS::Lambda::Function'))
-      .filter(([id]) => id.startsWith('MigrationsHandlerFunction')).map(([, r]) => r);
+      .filter(([id]) => id.startsWith('MigrationsHandlerFunction'))
+      .map(([, r]) => r);
     expect(handler.Properties.VpcConfig === undefined).toBe(name === 'local');
     expect(skipsOf(handler).map((s) => s.id)).toEqual(name === 'local' ? ['CKV_AWS_117'] : []);
   });

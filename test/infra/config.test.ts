@@ -57,6 +57,8 @@ describe('stage config', () => {
   });
 
   test('all problems are reported in one message', () => {
-    expect(invalid(dev, { removalPolicy: 'keep', cacheTtlSeconds: 0 })).toThrow(/removalPolicy[\s\S]*cacheTtlSeconds|cacheTtlSeconds[\s\S]*removalPolicy/);
+    expect(invalid(dev, { removalPolicy: 'keep', cacheTtlSeconds: 0 })).toThrow(
+      /removalPolicy[\s\S]*cacheTtlSeconds|cacheTtlSeconds[\s\S]*removalPolicy/,
+    );
   });
 });

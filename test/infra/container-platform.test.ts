@@ -21,16 +21,19 @@ describe('ContainerPlatform', () => {
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
-      DefaultActions: [Match.objectLike({
-        Type: 'fixed-response',
-        FixedResponseConfig: Match.objectLike({ StatusCode: '404', ContentType: 'application/json' }),
-      })],
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '404', ContentType: 'application/json' }),
+        }),
+      ],
     });
   });
 
   test('checkov: the plain-HTTP skips sit on the internal ALB listener only', () => {
-    const skipped = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener'))
-      .map((l) => ((l.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id));
+    const skipped = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener')).map((l) =>
+      ((l.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id),
+    );
     expect(skipped).toEqual([['CKV_AWS_2', 'CKV_AWS_103']]);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
   });
@@ -43,7 +46,11 @@ describe('ContainerPlatform', () => {
       .map((r) => r.Properties)
       .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(albSg));
     expect(ingress).toHaveLength(1);
-    expect(ingress[0]).toMatchObject({ FromPort: 80, ToPort: 80, SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/VpcLinkSecurityGroup/), 'GroupId'] } });
+    expect(ingress[0]).toMatchObject({
+      FromPort: 80,
+      ToPort: 80,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/VpcLinkSecurityGroup/), 'GroupId'] },
+    });
     const albGroups = template.findResources('AWS::EC2::SecurityGroup', { Properties: { SecurityGroupIngress: Match.anyValue() } });
     expect(Object.keys(albGroups)).toHaveLength(0);
   });

@@ -77,19 +77,24 @@ describe('ContainerService', () => {
   test('the container runs as a non-root user on a read-only root file system, logging to its group', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
-      ContainerDefinitions: [Match.objectLike({
-        User: '1000:1000',
-        ReadonlyRootFilesystem: true,
-        PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
-        Environment: Match.arrayWith([{ Name: 'POWERTOOLS_SERVICE_NAME', Value: 'orders' }, { Name: 'PORT', Value: '8080' }]),
-        LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
-      })],
+      ContainerDefinitions: [
+        Match.objectLike({
+          User: '1000:1000',
+          ReadonlyRootFilesystem: true,
+          PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
+          Environment: Match.arrayWith([
+            { Name: 'POWERTOOLS_SERVICE_NAME', Value: 'orders' },
+            { Name: 'PORT', Value: '8080' },
+          ]),
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
   test('only the ALB reaches the tasks, on the container port', () => {
-    const albSg = stack.resolve((platform.loadBalancer.connections.securityGroups[0]).securityGroupId);
+    const albSg = stack.resolve(platform.loadBalancer.connections.securityGroups[0].securityGroupId);
     const serviceSg = stack.resolve(orders.connections.securityGroups[0].securityGroupId);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       GroupId: serviceSg,
@@ -100,17 +105,30 @@ describe('ContainerService', () => {
   });
 
   test('outbound is HTTPS only until a consumer-side rule opens the database or cache', () => {
-    const sg = Object.values(template.findResources('AWS::EC2::SecurityGroup', {
-      Properties: { GroupDescription: 'Orders container service' },
-    }))[0].Properties;
-    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })]);
+    const sg = Object.values(
+      template.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: 'Orders container service' },
+      }),
+    )[0].Properties;
+    expect(sg.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
   });
 
   test('min above max fails synth with both bounds named', () => {
     const s = new Stack(new App(), 'Bad', { env: { account: '111111111111', region: 'eu-west-1' } });
     const p = new ContainerPlatform(s, 'P', { vpc: new ec2.Vpc(s, 'V') });
-    expect(() => new ContainerService(s, 'X', {
-      cluster: p.cluster, listener: p.listener, pathPrefix: '/x', priority: 1, entry: ENTRY, minTasks: 3, maxTasks: 2,
-    })).toThrow(/minTasks <= maxTasks/);
+    expect(
+      () =>
+        new ContainerService(s, 'X', {
+          cluster: p.cluster,
+          listener: p.listener,
+          pathPrefix: '/x',
+          priority: 1,
+          entry: ENTRY,
+          minTasks: 3,
+          maxTasks: 2,
+        }),
+    ).toThrow(/minTasks <= maxTasks/);
   });
 });

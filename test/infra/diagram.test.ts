@@ -20,7 +20,9 @@ describe('README request-path diagram', () => {
     if (config.database.kind === 'rds') expect(diagram).toContain(`primary + ${config.database.readReplicas} read replicas`);
     if (config.cache.kind === 'elasticache') expect(diagram).toContain(`1 primary + ${config.cache.replicas} replicas`);
     const window = `${(config.waf.evaluationWindowSeconds ?? 300) / 60}min`;
-    expect(diagram).toContain(`WAF CLOUDFRONT<br/>/api/auth/login ${config.waf.loginRequestsPerIp}/${window}, ${config.waf.requestsPerIp}/${window}`);
+    expect(diagram).toContain(
+      `WAF CLOUDFRONT<br/>/api/auth/login ${config.waf.loginRequestsPerIp}/${window}, ${config.waf.requestsPerIp}/${window}`,
+    );
     expect(diagram.includes('U --> R53')).toBe(config.domain !== undefined);
   });
 });

@@ -73,9 +73,14 @@ describe('RateLimitedWebAcl', () => {
   test('limits below the WAF minimum and odd windows fail synth', () => {
     const stack = new Stack(new App(), 'Acl', env('us-east-1'));
     expect(() => new RateLimitedWebAcl(stack, 'A', { scope: 'REGIONAL', requestsPerIp: 5 })).toThrow(/at least 10/);
-    expect(() => new RateLimitedWebAcl(stack, 'B', {
-      scope: 'REGIONAL', requestsPerIp: 100, evaluationWindow: Duration.minutes(3),
-    })).toThrow(/evaluationWindow/);
+    expect(
+      () =>
+        new RateLimitedWebAcl(stack, 'B', {
+          scope: 'REGIONAL',
+          requestsPerIp: 100,
+          evaluationWindow: Duration.minutes(3),
+        }),
+    ).toThrow(/evaluationWindow/);
   });
 
   test('a REGIONAL ACL blocks requests without the origin header first and can be associated', () => {

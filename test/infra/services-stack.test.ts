@@ -23,13 +23,19 @@ function build(overrides: Partial<ServicesStackProps> = {}) {
     env,
     vpc,
     database: {
-      writerHost: 'writer.example', readerHosts: ['r1.example', 'r2.example'], port: '5432', name: 'shop',
-      secret: new secretsmanager.Secret(data, 'DbSecret'), ssl: 'require',
+      writerHost: 'writer.example',
+      readerHosts: ['r1.example', 'r2.example'],
+      port: '5432',
+      name: 'shop',
+      secret: new secretsmanager.Secret(data, 'DbSecret'),
+      ssl: 'require',
       connections: new ec2.Connections({ securityGroups: [dbSg], defaultPort: ec2.Port.tcp(5432) }),
     },
     cache: {
       // As from ElastiCache: the port is a deploy-time attribute, the security group knows 6379.
-      host: 'redis.example', port: Token.asString({ 'Fn::GetAtt': ['Cache', 'PrimaryEndPoint.Port'] }), tls: true,
+      host: 'redis.example',
+      port: Token.asString({ 'Fn::GetAtt': ['Cache', 'PrimaryEndPoint.Port'] }),
+      tls: true,
       authSecret: new secretsmanager.Secret(data, 'RedisAuth'),
       connections: new ec2.Connections({ securityGroups: [cacheSg], defaultPort: ec2.Port.tcp(6379) }),
     },
@@ -60,8 +66,9 @@ function build(overrides: Partial<ServicesStackProps> = {}) {
 
 /** Environment variable names of the function whose inline code names this entry. */
 function envOf(template: Template, entry: string): string[] {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function'))
-    .find((f) => String(f.Properties.Code?.ZipFile ?? '').includes(entry));
+  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+    String(f.Properties.Code?.ZipFile ?? '').includes(entry),
+  );
   if (!fn) throw new Error(`no function for ${entry}`);
   return Object.keys(fn.Properties.Environment.Variables).sort();
 }
@@ -73,13 +80,22 @@ describe('ServicesStack', () => {
     const powertools = ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
     const db = ['DB_NAME', 'DB_PORT', 'DB_SECRET_ARN', 'DB_SSL', 'DB_WRITER_HOST'];
     expect(envOf(template, 'auth/handler.ts')).toEqual([...db, ...powertools, 'TOKEN_SECRET_ARN'].sort());
-    expect(envOf(template, 'catalog/handler.ts')).toEqual([
-      ...db, 'DB_READER_HOSTS', ...powertools, 'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS',
-    ].sort());
-    expect(envOf(template, 'payments/handler.ts')).toEqual([
-      ...db, 'EMAIL_QUEUE_URL', 'IDEMPOTENCY_TABLE', ...powertools,
-      'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS', 'TOKEN_SECRET_ARN',
-    ].sort());
+    expect(envOf(template, 'catalog/handler.ts')).toEqual(
+      [...db, 'DB_READER_HOSTS', ...powertools, 'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS'].sort(),
+    );
+    expect(envOf(template, 'payments/handler.ts')).toEqual(
+      [
+        ...db,
+        'EMAIL_QUEUE_URL',
+        'IDEMPOTENCY_TABLE',
+        ...powertools,
+        'REDIS_AUTH_SECRET_ARN',
+        'REDIS_HOST',
+        'REDIS_PORT',
+        'REDIS_TLS',
+        'TOKEN_SECRET_ARN',
+      ].sort(),
+    );
     expect(envOf(template, 'auth/authorizer.ts')).toEqual([...powertools, 'TOKEN_SECRET_ARN'].sort());
     expect(envOf(template, 'payments/relay.ts')).toEqual([...db, 'EMAIL_QUEUE_URL', ...powertools].sort());
   });
@@ -88,9 +104,20 @@ describe('ServicesStack', () => {
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0].Properties;
     const names = task.ContainerDefinitions[0].Environment.map((e: any) => e.Name).sort();
     expect(names).toEqual([
-      'DB_NAME', 'DB_PORT', 'DB_READER_HOSTS', 'DB_SECRET_ARN', 'DB_SSL', 'DB_WRITER_HOST',
-      'PORT', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME',
-      'REDIS_AUTH_SECRET_ARN', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS', 'TOKEN_SECRET_ARN',
+      'DB_NAME',
+      'DB_PORT',
+      'DB_READER_HOSTS',
+      'DB_SECRET_ARN',
+      'DB_SSL',
+      'DB_WRITER_HOST',
+      'PORT',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'REDIS_AUTH_SECRET_ARN',
+      'REDIS_HOST',
+      'REDIS_PORT',
+      'REDIS_TLS',
+      'TOKEN_SECRET_ARN',
     ]);
   });
 
@@ -109,15 +136,17 @@ describe('ServicesStack', () => {
 
   test('permissions follow the contract: only payments writes idempotency records, payments and relay send jobs', () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
-    const actionsOf = (rolePattern: RegExp) => policies
-      .filter(([, p]) => p.Properties.Roles.some((r: any) => rolePattern.test(JSON.stringify(r))))
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
+    const actionsOf = (rolePattern: RegExp) =>
+      policies
+        .filter(([, p]) => p.Properties.Roles.some((r: any) => rolePattern.test(JSON.stringify(r))))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
     expect(actionsOf(/PaymentsFunction/)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sqs:SendMessage']));
     expect(actionsOf(/OutboxRelayFunction/)).toContain('sqs:SendMessage');
     expect(actionsOf(/OutboxRelayFunction/)).not.toContain('dynamodb:PutItem');
     expect(actionsOf(/CatalogFunction/)).not.toContain('sqs:SendMessage');
     expect(actionsOf(/AuthorizerFunction/).filter((a) => !a.startsWith('ec2:'))).toEqual(
-      expect.arrayContaining(['secretsmanager:GetSecretValue']));
+      expect.arrayContaining(['secretsmanager:GetSecretValue']),
+    );
     expect(actionsOf(/AuthorizerFunction/)).not.toContain('sqs:SendMessage');
   });
 
@@ -147,16 +176,27 @@ describe('ServicesStack', () => {
   test('prod config: its throttles on the stage and writes, its Fargate services behind the ALB', () => {
     const config = loadStageConfig('prod');
     const { template: prod } = build({
-      compute: config.services, throttle: config.api.throttle, writeThrottle: config.api.writeThrottle, waf: config.waf,
+      compute: config.services,
+      throttle: config.api.throttle,
+      writeThrottle: config.api.writeThrottle,
+      waf: config.waf,
     });
     const settings = Object.values(prod.findResources('AWS::ApiGateway::Stage'))[0].Properties.MethodSettings as any[];
-    expect(settings).toContainEqual(expect.objectContaining({
-      ResourcePath: '/*', ThrottlingRateLimit: config.api.throttle.rateLimit, ThrottlingBurstLimit: config.api.throttle.burstLimit,
-    }));
-    expect(settings).toContainEqual(expect.objectContaining({
-      HttpMethod: 'POST', ResourcePath: '/~1payments',
-      ThrottlingRateLimit: config.api.writeThrottle.rateLimit, ThrottlingBurstLimit: config.api.writeThrottle.burstLimit,
-    }));
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        ResourcePath: '/*',
+        ThrottlingRateLimit: config.api.throttle.rateLimit,
+        ThrottlingBurstLimit: config.api.throttle.burstLimit,
+      }),
+    );
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: 'POST',
+        ResourcePath: '/~1payments',
+        ThrottlingRateLimit: config.api.writeThrottle.rateLimit,
+        ThrottlingBurstLimit: config.api.writeThrottle.burstLimit,
+      }),
+    );
     const fargate = Object.values(config.services).filter((c) => c.kind === 'fargate').length;
     prod.resourceCountIs('AWS::ECS::Service', fargate);
     prod.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', fargate);

@@ -11,7 +11,14 @@ const built = Object.fromEntries(
     const assembly = app.synth();
     return [name, { app, stage, assembly }];
   }),
-) as Record<(typeof STAGES)[number], { app: ReturnType<typeof buildStage>['app']; stage: ReturnType<typeof buildStage>['stage']; assembly: ReturnType<ReturnType<typeof buildStage>['app']['synth']> }>;
+) as Record<
+  (typeof STAGES)[number],
+  {
+    app: ReturnType<typeof buildStage>['app'];
+    stage: ReturnType<typeof buildStage>['stage'];
+    assembly: ReturnType<ReturnType<typeof buildStage>['app']['synth']>;
+  }
+>;
 
 describe.each(STAGES)('stage %s', (name) => {
   const { stage, assembly } = built[name];
@@ -36,7 +43,11 @@ describe('stateful resources keep their logical IDs (renaming one replaces it, l
     Object.keys(Template.fromStack(built[name].stage.data).findResources(type)).sort();
 
   test('prod', () => {
-    expect(ids('prod', 'AWS::RDS::DBInstance')).toEqual(['DatabasePrimaryEDE0B3D0', 'DatabaseReplica1ED560A1F', 'DatabaseReplica2035311FF']);
+    expect(ids('prod', 'AWS::RDS::DBInstance')).toEqual([
+      'DatabasePrimaryEDE0B3D0',
+      'DatabaseReplica1ED560A1F',
+      'DatabaseReplica2035311FF',
+    ]);
     expect(ids('prod', 'AWS::RDS::DBProxy')).toEqual(['DatabasePrimaryProxyDA56915C']);
     expect(ids('prod', 'AWS::ElastiCache::ReplicationGroup')).toEqual(['CacheReplicationGroupBFE59FF3']);
     expect(ids('prod', 'AWS::DynamoDB::GlobalTable')).toEqual(['IdempotencyTable48612DF4']);
@@ -65,7 +76,9 @@ describe('alarms follow the stage config (MiniStack rejects metric math alarms)'
 
   test('local builds the dashboard only; prod alarms', () => {
     expect(alarms('local')).toBe(0);
-    expect(Object.keys(Template.fromStack(built.local.stage.observability).findResources('AWS::CloudWatch::Dashboard')).length).toBeGreaterThan(0);
+    expect(
+      Object.keys(Template.fromStack(built.local.stage.observability).findResources('AWS::CloudWatch::Dashboard')).length,
+    ).toBeGreaterThan(0);
     expect(alarms('prod')).toBeGreaterThan(10);
   });
 });

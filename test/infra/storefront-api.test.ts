@@ -36,8 +36,9 @@ function build() {
 function methodFor(template: Template, stack: Stack, api: StorefrontApi, path: string, verb: string) {
   const resource = api.restApi.root.resourceForPath(path);
   const resourceId = JSON.stringify(stack.resolve(resource.resourceId));
-  const found = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: verb } }))
-    .find((m) => JSON.stringify(m.Properties.ResourceId) === resourceId);
+  const found = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: verb } })).find(
+    (m) => JSON.stringify(m.Properties.ResourceId) === resourceId,
+  );
   if (!found) throw new Error(`no ${verb} ${path}`);
   return found.Properties;
 }
@@ -61,13 +62,23 @@ describe('StorefrontApi', () => {
     expect(stage.StageName).toBe('api');
     expect(stage.TracingEnabled).toBe(true);
     const settings = stage.MethodSettings as any[];
-    expect(settings).toContainEqual(expect.objectContaining({
-      HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000,
-    }));
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 500,
+        ThrottlingBurstLimit: 1000,
+      }),
+    );
     for (const path of ['/~1auth~1register', '/~1auth~1login', '/~1orders', '/~1payments']) {
-      expect(settings).toContainEqual(expect.objectContaining({
-        HttpMethod: 'POST', ResourcePath: path, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100,
-      }));
+      expect(settings).toContainEqual(
+        expect.objectContaining({
+          HttpMethod: 'POST',
+          ResourcePath: path,
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+        }),
+      );
     }
     expect(settings.filter((s) => s.HttpMethod === 'GET')).toHaveLength(0);
   });
@@ -77,10 +88,14 @@ describe('StorefrontApi', () => {
     const byName = Object.fromEntries(Object.entries(models).map(([id, m]) => [m.Properties.Schema.title, id]));
     expect(Object.keys(byName).sort()).toEqual(['Credentials', 'NewOrder', 'NewPayment']);
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
-      ValidateRequestBody: true, ValidateRequestParameters: true,
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
     });
     const expected: Record<string, string> = {
-      '/auth/register': 'Credentials', '/auth/login': 'Credentials', '/orders': 'NewOrder', '/payments': 'NewPayment',
+      '/auth/register': 'Credentials',
+      '/auth/login': 'Credentials',
+      '/orders': 'NewOrder',
+      '/payments': 'NewPayment',
     };
     for (const route of ROUTES.filter((r) => r.method === 'POST')) {
       const method = methodFor(template, stack, api, route.path, 'POST');
@@ -90,8 +105,8 @@ describe('StorefrontApi', () => {
   });
 
   test('the models require exactly the contract fields', () => {
-    const schema = (name: string) => Object.values(template.findResources('AWS::ApiGateway::Model'))
-      .find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
+    const schema = (name: string) =>
+      Object.values(template.findResources('AWS::ApiGateway::Model')).find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
     expect(schema('Credentials').required).toEqual(['email', 'password']);
     expect(schema('NewOrder').properties.items.items.required).toEqual(['productId', 'quantity']);
     expect(schema('NewOrder').properties.items.items.properties.quantity).toMatchObject({ type: 'integer', minimum: 1 });
@@ -100,8 +115,9 @@ describe('StorefrontApi', () => {
   });
 
   test('payments require the Idempotency-Key header', () => {
-    expect(methodFor(template, stack, api, '/payments', 'POST').RequestParameters)
-      .toEqual({ 'method.request.header.Idempotency-Key': true });
+    expect(methodFor(template, stack, api, '/payments', 'POST').RequestParameters).toEqual({
+      'method.request.header.Idempotency-Key': true,
+    });
   });
 
   test('the cached TOKEN authorizer guards the signed-in routes and only those', () => {
@@ -120,16 +136,20 @@ describe('StorefrontApi', () => {
         expect(method.AuthorizerId).toBeUndefined();
       }
     }
-    expect(ROUTES.filter((r) => r.signedIn).map((r) => `${r.method} ${r.path}`))
-      .toEqual(['POST /orders', 'GET /orders/{id}', 'POST /payments']);
+    expect(ROUTES.filter((r) => r.signedIn).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /orders',
+      'GET /orders/{id}',
+      'POST /payments',
+    ]);
   });
 
   test('checkov: the open-method skip (CKV_AWS_59) is on the public routes only', () => {
     for (const route of ROUTES) {
       const resource = api.restApi.root.resourceForPath(route.path);
       const resourceId = JSON.stringify(stack.resolve(resource.resourceId));
-      const method = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: route.method } }))
-        .find((m) => JSON.stringify(m.Properties.ResourceId) === resourceId)!;
+      const method = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: route.method } })).find(
+        (m) => JSON.stringify(m.Properties.ResourceId) === resourceId,
+      )!;
       const skipped = ((method.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id);
       expect([`${route.method} ${route.path}`, skipped]).toEqual([`${route.method} ${route.path}`, route.signedIn ? [] : ['CKV_AWS_59']]);
     }
@@ -137,7 +157,8 @@ describe('StorefrontApi', () => {
 
   test('lambda services get a proxy integration', () => {
     expect(methodFor(template, stack, api, '/products', 'GET').Integration).toMatchObject({
-      Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST',
+      Type: 'AWS_PROXY',
+      IntegrationHttpMethod: 'POST',
     });
   });
 
@@ -167,8 +188,9 @@ describe('StorefrontApi', () => {
       StatusCode: '404',
       ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"NOT_FOUND"') },
     });
-    const bodyError = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'))
-      .find((r) => r.Properties.ResponseType === 'BAD_REQUEST_BODY')!.Properties;
+    const bodyError = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).find(
+      (r) => r.Properties.ResponseType === 'BAD_REQUEST_BODY',
+    )!.Properties;
     expect(bodyError.ResponseParameters).toEqual({ 'gatewayresponse.header.Content-Type': "'application/json'" });
     for (const response of Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'))) {
       const body = response.Properties.ResponseTemplates['application/json'].replace('$context.error.messageString', '"m"');
@@ -177,7 +199,11 @@ describe('StorefrontApi', () => {
     // Same code as the services' own validation; valid JSON once API Gateway substitutes the quoted message.
     const rendered = bodyError.ResponseTemplates['application/json'].replace('$context.error.messageString', '"Invalid request body"');
     expect(JSON.parse(rendered)).toEqual({
-      error: { code: 'VALIDATION_FAILED', message: 'Invalid request body', details: [{ field: 'body', problem: 'does not match the request schema' }] },
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid request body',
+        details: [{ field: 'body', problem: 'does not match the request schema' }],
+      },
     });
   });
 });

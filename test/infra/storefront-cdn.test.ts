@@ -14,10 +14,12 @@ function build(withDomain = false) {
     originHeader: ORIGIN_HEADER,
     webAclArn: 'arn:aws:wafv2:us-east-1:111111111111:global/webacl/edge/1234',
     productsCacheTtl: Duration.seconds(20),
-    domain: withDomain ? {
-      names: ['shop.example.com', 'www.shop.example.com'],
-      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/x'),
-    } : undefined,
+    domain: withDomain
+      ? {
+          names: ['shop.example.com', 'www.shop.example.com'],
+          certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/x'),
+        }
+      : undefined,
   });
   return Template.fromStack(stack);
 }
@@ -32,16 +34,24 @@ describe('StorefrontCdn', () => {
   test('the site bucket is private, encrypted and TLS-only', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
       },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/' }),
       VersioningConfiguration: { Status: 'Enabled' },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
     });
   });
 
@@ -125,8 +135,8 @@ describe('StorefrontCdn', () => {
   });
 
   test('checkov: the TLS-floor skip only without a domain, the log-bucket skips only on the log bucket', () => {
-    const skips = (t: Template, type: string) => Object.values(t.findResources(type))
-      .map((r) => ((r.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id));
+    const skips = (t: Template, type: string) =>
+      Object.values(t.findResources(type)).map((r) => ((r.Metadata?.checkov?.skip ?? []) as { id: string }[]).map((s) => s.id));
     expect(skips(template, 'AWS::CloudFront::Distribution')).toEqual([['CKV_AWS_174']]);
     expect(skips(build(true), 'AWS::CloudFront::Distribution')).toEqual([[]]);
     const buckets = template.findResources('AWS::S3::Bucket');

@@ -8,7 +8,8 @@ describe('StorefrontDns', () => {
   const stack = new Stack(new App(), 'Dns', { env: { account: '111111111111', region: 'eu-west-1' } });
   const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'shop.example.com' });
   const distribution = cloudfront.Distribution.fromDistributionAttributes(stack, 'Cdn', {
-    distributionId: 'E123', domainName: 'd111.cloudfront.net',
+    distributionId: 'E123',
+    domainName: 'd111.cloudfront.net',
   });
   new StorefrontDns(stack, 'Dns', { zone, distribution });
   const template = Template.fromStack(stack);

@@ -61,7 +61,10 @@ describe('POST /auth/login', () => {
       authorizationToken: `Bearer ${res.body.token}`,
       methodArn: 'arn:aws:execute-api:us-east-1:000000000000:abc123/api/POST/orders',
     });
-    expect(policy.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:000000000000:abc123/api/*' });
+    expect(policy.policyDocument.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Resource: 'arn:aws:execute-api:us-east-1:000000000000:abc123/api/*',
+    });
     expect(policy.context?.userId).toBe(policy.principalId);
   });
 
@@ -83,7 +86,10 @@ describe('POST /auth/login', () => {
 
 describe('through the Lambda handler (API Gateway proxy events)', () => {
   test('register, unknown route, health', async () => {
-    const created = await lambdaHandler(proxyEvent('POST', '/auth/register', { body: { email: email(), password: 'correct horse' } }), {} as any);
+    const created = await lambdaHandler(
+      proxyEvent('POST', '/auth/register', { body: { email: email(), password: 'correct horse' } }),
+      {} as any,
+    );
     expect(created.statusCode).toBe(201);
     expect(String(created.headers?.['content-type'] ?? created.multiValueHeaders?.['content-type'])).toMatch(/application\/json/);
     const missing = await lambdaHandler(proxyEvent('GET', '/auth/nothing-here'), {} as any);

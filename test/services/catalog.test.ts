@@ -15,7 +15,8 @@ let redis: Redis;
 const ids: string[] = [];
 
 /** A cache on a fresh key prefix, so runs and tests never see each other's entries. */
-const redisAt = (port: number, keyPrefix = `t:${randomUUID()}:`) => connectRedis(createRedis({ host: '127.0.0.1', port, tls: false, keyPrefix }));
+const redisAt = (port: number, keyPrefix = `t:${randomUUID()}:`) =>
+  connectRedis(createRedis({ host: '127.0.0.1', port, tls: false, keyPrefix }));
 const freshCache = async () => new ReadThroughCache(await redisAt(6379), 60);
 
 beforeAll(async () => {

@@ -11,7 +11,10 @@ const product = (n: number): Product => ({ id: ID(n), name: `P${n}`, description
 
 describe('auth credentials', () => {
   test('lower-cases the email and accepts an 8-character password', () => {
-    expect(credentialsSchema.parse({ email: 'Ann@Example.COM', password: '12345678' })).toEqual({ email: 'ann@example.com', password: '12345678' });
+    expect(credentialsSchema.parse({ email: 'Ann@Example.COM', password: '12345678' })).toEqual({
+      email: 'ann@example.com',
+      password: '12345678',
+    });
   });
   test('names each bad field', () => {
     const r = credentialsSchema.safeParse({ email: 'nope', password: 'short' });
@@ -53,21 +56,57 @@ describe('orders', () => {
     expect(fields({ items: [] })).toEqual(['items']);
     expect(fields({ items: [{ productId: ID(1), quantity: 0 }] })).toEqual(['items.0.quantity']);
     expect(fields({ items: [{ productId: ID(1), quantity: 1.5 }] })).toEqual(['items.0.quantity']);
-    expect(fields({ items: [{ productId: ID(1), quantity: 1 }, { productId: ID(1), quantity: 2 }] })).toEqual(['items.1.productId']);
+    expect(
+      fields({
+        items: [
+          { productId: ID(1), quantity: 1 },
+          { productId: ID(1), quantity: 2 },
+        ],
+      }),
+    ).toEqual(['items.1.productId']);
   });
   test('prices the lines at the current price', () => {
-    const r = priceOrder({ items: [{ productId: ID(1), quantity: 4 }, { productId: ID(2), quantity: 1 }] }, stock);
+    const r = priceOrder(
+      {
+        items: [
+          { productId: ID(1), quantity: 4 },
+          { productId: ID(2), quantity: 1 },
+        ],
+      },
+      stock,
+    );
     expect(r).toEqual({
       ok: true,
       totalCents: 2000,
       currency: 'USD',
-      lines: [{ productId: ID(1), quantity: 4, unitPriceCents: 250 }, { productId: ID(2), quantity: 1, unitPriceCents: 1000 }],
+      lines: [
+        { productId: ID(1), quantity: 4, unitPriceCents: 250 },
+        { productId: ID(2), quantity: 1, unitPriceCents: 1000 },
+      ],
     });
   });
   test('an unknown product, too little stock and mixed currencies are refused with the product at fault', () => {
-    expect(priceOrder({ items: [{ productId: ID(9), quantity: 1 }] }, stock)).toEqual({ ok: false, reason: 'PRODUCT_NOT_FOUND', productId: ID(9) });
-    expect(priceOrder({ items: [{ productId: ID(2), quantity: 2 }] }, stock)).toEqual({ ok: false, reason: 'INSUFFICIENT_STOCK', productId: ID(2) });
-    expect(priceOrder({ items: [{ productId: ID(1), quantity: 1 }, { productId: ID(3), quantity: 1 }] }, stock)).toEqual({ ok: false, reason: 'MIXED_CURRENCY', productId: ID(3) });
+    expect(priceOrder({ items: [{ productId: ID(9), quantity: 1 }] }, stock)).toEqual({
+      ok: false,
+      reason: 'PRODUCT_NOT_FOUND',
+      productId: ID(9),
+    });
+    expect(priceOrder({ items: [{ productId: ID(2), quantity: 2 }] }, stock)).toEqual({
+      ok: false,
+      reason: 'INSUFFICIENT_STOCK',
+      productId: ID(2),
+    });
+    expect(
+      priceOrder(
+        {
+          items: [
+            { productId: ID(1), quantity: 1 },
+            { productId: ID(3), quantity: 1 },
+          ],
+        },
+        stock,
+      ),
+    ).toEqual({ ok: false, reason: 'MIXED_CURRENCY', productId: ID(3) });
   });
 });
 
@@ -78,7 +117,8 @@ describe('configuration', () => {
       loadEnv(dbEnv, { DB_PORT: 'x' });
     } catch (err) {
       const message = (err as Error).message;
-      for (const line of ['DB_WRITER_HOST is not set', 'DB_NAME is not set', 'DB_SECRET_ARN is not set', 'DB_PORT:']) expect(message).toContain(line);
+      for (const line of ['DB_WRITER_HOST is not set', 'DB_NAME is not set', 'DB_SECRET_ARN is not set', 'DB_PORT:'])
+        expect(message).toContain(line);
     }
   });
   test('defaults apply', () => {

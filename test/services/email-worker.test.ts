@@ -34,8 +34,15 @@ const job = (orderId: string): ConfirmationJob => ({
   items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }],
 });
 const record = (body: string, messageId = randomUUID()): SQSEvent['Records'][number] => ({
-  messageId, receiptHandle: messageId, body, attributes: {} as never, messageAttributes: {},
-  md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q', awsRegion: 'us-east-1',
+  messageId,
+  receiptHandle: messageId,
+  body,
+  attributes: {} as never,
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+  awsRegion: 'us-east-1',
 });
 const emailsFor = async (orderPrefix: string) =>
   (await sentEmails()).filter((e) => e.Source === env.EMAIL_SENDER && e.Subject.includes(orderPrefix));
@@ -60,10 +67,7 @@ test('a job delivered twice (two messages, two batches, two instances) sends one
   const body = JSON.stringify(job(orderId));
   const key = `email:slot:${randomUUID()}`;
   const [a, b] = await Promise.all([worker(key), worker(key)]);
-  const results = await Promise.all([
-    a({ Records: [record(body)] }, lambdaContext()),
-    b({ Records: [record(body)] }, lambdaContext()),
-  ]);
+  const results = await Promise.all([a({ Records: [record(body)] }, lambdaContext()), b({ Records: [record(body)] }, lambdaContext())]);
   // Concurrent: the loser sees the record in progress and fails its item (redelivered later); sequential redelivery:
   await new Promise((r) => setTimeout(r, 200));
   const again = await a({ Records: [record(body)] }, lambdaContext());
@@ -83,7 +87,10 @@ test('a poison job is reported as a batch item failure, the rest of the batch is
 });
 
 test('a message that keeps failing ends in the dead-letter queue', async () => {
-  const { url, dlqUrl } = await createQueue(`storefront-test-${env.TEST_RUN_ID}-poison`, { deadLetterAfter: 2, visibilityTimeoutSeconds: 1 });
+  const { url, dlqUrl } = await createQueue(`storefront-test-${env.TEST_RUN_ID}-poison`, {
+    deadLetterAfter: 2,
+    visibilityTimeoutSeconds: 1,
+  });
   await enqueue(url, ['{not json']);
   const handler = await worker(`email:slot:${randomUUID()}`);
   const deadline = Date.now() + 15_000;
@@ -95,7 +102,10 @@ test('a message that keeps failing ends in the dead-letter queue', async () => {
 test('a backlog of 200 jobs, limit 10/s, two consumers: no less than 20 s, no 1-second window above 10', async () => {
   const prefix = `backlog-${randomUUID().slice(0, 8)}-`;
   const { url } = await createQueue(`storefront-test-${env.TEST_RUN_ID}-backlog`);
-  await enqueue(url, Array.from({ length: 200 }, (_, i) => JSON.stringify(job(`${prefix}${i}`))));
+  await enqueue(
+    url,
+    Array.from({ length: 200 }, (_, i) => JSON.stringify(job(`${prefix}${i}`))),
+  );
   const key = `email:slot:${randomUUID()}`;
   const started = Date.now();
   const consumers = await Promise.all([worker(key, 10), worker(key, 10)].map(async (w) => pollInto(url, await w)));
@@ -111,5 +121,7 @@ test('a backlog of 200 jobs, limit 10/s, two consumers: no less than 20 s, no 1-
   // 199 gaps of at least 1/10 s between the first and the last send.
   expect(span).toBeGreaterThanOrEqual(19.9);
   expect(maxPerSecond(stamps)).toBeLessThanOrEqual(10);
-  console.log(`email backlog: 200 sent, first→last ${span.toFixed(2)} s, ${(199 / span).toFixed(2)}/s, max ${maxPerSecond(stamps)} in any 1-s window`);
+  console.log(
+    `email backlog: 200 sent, first→last ${span.toFixed(2)} s, ${(199 / span).toFixed(2)}/s, max ${maxPerSecond(stamps)} in any 1-s window`,
+  );
 }, 90_000);

@@ -23,7 +23,12 @@ let productId: string;
 const headersOf = (res: { headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> }): Record<string, string> =>
   res.headers ?? Object.fromEntries(Object.entries(res.multiValueHeaders ?? {}).map(([k, v]) => [k, v[0]]));
 
-const lambda = async (handler: (e: any, c: any) => Promise<any>, method: string, path: string, options: Parameters<typeof proxyEvent>[2] = {}) => {
+const lambda = async (
+  handler: (e: any, c: any) => Promise<any>,
+  method: string,
+  path: string,
+  options: Parameters<typeof proxyEvent>[2] = {},
+) => {
   const res = await handler(proxyEvent(method, path, options), ctx);
   return { status: res.statusCode as number, headers: headersOf(res), body: res.body ? JSON.parse(res.body) : undefined };
 };
@@ -36,7 +41,9 @@ beforeAll(async () => {
   );
   productId = rows[0].id;
   // A second product, so a page of two is full whatever else the run's database holds.
-  await db.writer.query("INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Filler', 100, 'USD', 1)", [`ep-${randomUUID()}`]);
+  await db.writer.query("INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Filler', 100, 'USD', 1)", [
+    `ep-${randomUUID()}`,
+  ]);
 });
 afterAll(() => db.close());
 
@@ -58,18 +65,31 @@ describe('Lambda handlers (API Gateway REST proxy events)', () => {
 
     const order = await lambda(ordersHandler, 'POST', '/orders', { headers: auth, body: { items: [{ productId, quantity: 2 }] } });
     expect(order).toMatchObject({ status: 201, body: { status: 'PENDING', totalCents: 1400, currency: 'USD' } });
-    expect(await lambda(ordersHandler, 'GET', `/orders/${order.body.orderId}`, { headers: auth })).toMatchObject({ status: 200, body: { orderId: order.body.orderId, status: 'PENDING' } });
-    expect(await lambda(ordersHandler, 'POST', '/orders', { headers: auth, body: { items: [{ productId, quantity: 2 }] } })).toMatchObject({ status: 409, body: { error: { code: 'INSUFFICIENT_STOCK' } } });
+    expect(await lambda(ordersHandler, 'GET', `/orders/${order.body.orderId}`, { headers: auth })).toMatchObject({
+      status: 200,
+      body: { orderId: order.body.orderId, status: 'PENDING' },
+    });
+    expect(await lambda(ordersHandler, 'POST', '/orders', { headers: auth, body: { items: [{ productId, quantity: 2 }] } })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'INSUFFICIENT_STOCK' } },
+    });
   });
 
   test('failures keep the error shape: 401, 400 naming the field, 404 for an unknown route and product', async () => {
-    expect(await lambda(ordersHandler, 'POST', '/orders', { body: { items: [] } })).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+    expect(await lambda(ordersHandler, 'POST', '/orders', { body: { items: [] } })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'UNAUTHORIZED' } },
+    });
     const bad = await lambda(catalogHandler, 'GET', '/products', { query: { limit: '0' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toBe('limit');
-    expect(await lambda(catalogHandler, 'GET', '/products/not-an-id')).toMatchObject({ status: 404, body: { error: { code: 'PRODUCT_NOT_FOUND' } } });
+    expect(await lambda(catalogHandler, 'GET', '/products/not-an-id')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'PRODUCT_NOT_FOUND' } },
+    });
     expect(await lambda(ordersHandler, 'GET', '/nowhere')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
-    for (const h of [authHandler, catalogHandler, ordersHandler]) expect(await lambda(h, 'GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    for (const h of [authHandler, catalogHandler, ordersHandler])
+      expect(await lambda(h, 'GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
   test('the API Gateway request id becomes the correlation id', async () => {
@@ -97,7 +117,11 @@ describe('HTTP server (the container entry)', () => {
       expect(((await product.json()) as { id: string }).id).toBe(productId);
       const unsigned = await fetch(`${orders}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
       expect(unsigned.status).toBe(401);
-      const big = await fetch(`${catalog}/products`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
+      const big = await fetch(`${catalog}/products`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }),
+      });
       expect(big.status).toBe(413);
       const missing = await fetch(`${orders}/orders/${randomUUID()}`);
       expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([401, 'UNAUTHORIZED']);

@@ -20,12 +20,14 @@ export default async function globalSetup(): Promise<void> {
   const create = async (name: string, value: string) =>
     (await secrets.send(new CreateSecretCommand({ Name: `storefront-test/${run}/${name}`, SecretString: value }))).ARN!;
   const table = `storefront-test-${run}-idempotency`;
-  await new DynamoDBClient({}).send(new CreateTableCommand({
-    TableName: table,
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
+  await new DynamoDBClient({}).send(
+    new CreateTableCommand({
+      TableName: table,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
   const queue = await new SQSClient({}).send(new CreateQueueCommand({ QueueName: `storefront-test-${run}-email` }));
   const sender = `orders-${run}@storefront.test`;
   await new SESv2Client({}).send(new CreateEmailIdentityCommand({ EmailIdentity: sender }));

@@ -36,7 +36,13 @@ test('constraints hold: stock >= 0, quantity > 0, a known status', async () => {
   const c = await connect();
   try {
     await expect(c.query("INSERT INTO products (sku, name, price_cents, stock) VALUES ('neg', 'x', 1, -1)")).rejects.toThrow(/check/i);
-    const check = (await c.query<{ def: string }>("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid IN ('orders'::regclass, 'order_items'::regclass) AND contype = 'c'")).rows.map((r) => r.def).join(' ');
+    const check = (
+      await c.query<{ def: string }>(
+        "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid IN ('orders'::regclass, 'order_items'::regclass) AND contype = 'c'",
+      )
+    ).rows
+      .map((r) => r.def)
+      .join(' ');
     expect(check).toContain('quantity > 0');
     expect(check).toMatch(/PENDING.*PAID/);
   } finally {
@@ -53,7 +59,9 @@ test('the seed loads at least 20 products with stock, is idempotent and restocks
     expect(second).toEqual(first);
     const stock = (await c.query<{ sku: string; stock: number }>('SELECT sku, stock FROM products ORDER BY sku')).rows;
     expect(stock).toEqual([...DEMO_PRODUCTS].sort((a, b) => a[0].localeCompare(b[0])).map(([sku, , , , s]) => ({ sku, stock: s })));
-    const { rows } = await c.query<{ n: number; stocked: number }>('SELECT count(*)::int AS n, count(*) FILTER (WHERE stock > 0)::int AS stocked FROM products');
+    const { rows } = await c.query<{ n: number; stocked: number }>(
+      'SELECT count(*)::int AS n, count(*) FILTER (WHERE stock > 0)::int AS stocked FROM products',
+    );
     expect(rows[0]).toEqual({ n: DEMO_PRODUCTS.length, stocked: DEMO_PRODUCTS.length });
     expect(DEMO_PRODUCTS.length).toBeGreaterThanOrEqual(20);
   } finally {

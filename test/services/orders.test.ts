@@ -50,18 +50,38 @@ describe('pricing (domain, no I/O)', () => {
   ]);
   test('totals quantity times unit price', () => {
     expect(priceOrder({ items: [{ productId: 'a', quantity: 3 }] }, products)).toEqual({
-      ok: true, totalCents: 750, currency: 'USD', lines: [{ productId: 'a', quantity: 3, unitPriceCents: 250 }],
+      ok: true,
+      totalCents: 750,
+      currency: 'USD',
+      lines: [{ productId: 'a', quantity: 3, unitPriceCents: 250 }],
     });
   });
   test('refuses missing products, short stock and mixed currencies', () => {
     expect(priceOrder({ items: [{ productId: 'x', quantity: 1 }] }, products)).toMatchObject({ ok: false, reason: 'PRODUCT_NOT_FOUND' });
     expect(priceOrder({ items: [{ productId: 'a', quantity: 6 }] }, products)).toMatchObject({ ok: false, reason: 'INSUFFICIENT_STOCK' });
-    expect(priceOrder({ items: [{ productId: 'a', quantity: 1 }, { productId: 'b', quantity: 1 }] }, products)).toMatchObject({ ok: false, reason: 'MIXED_CURRENCY' });
+    expect(
+      priceOrder(
+        {
+          items: [
+            { productId: 'a', quantity: 1 },
+            { productId: 'b', quantity: 1 },
+          ],
+        },
+        products,
+      ),
+    ).toMatchObject({ ok: false, reason: 'MIXED_CURRENCY' });
   });
   test('the request schema refuses duplicates, empty lists and non-integer quantities', () => {
     expect(createOrderSchema.safeParse({ items: [] }).success).toBe(false);
     expect(createOrderSchema.safeParse({ items: [{ productId: 'a', quantity: 1.5 }] }).success).toBe(false);
-    expect(createOrderSchema.safeParse({ items: [{ productId: 'a', quantity: 1 }, { productId: 'a', quantity: 2 }] }).success).toBe(false);
+    expect(
+      createOrderSchema.safeParse({
+        items: [
+          { productId: 'a', quantity: 1 },
+          { productId: 'a', quantity: 2 },
+        ],
+      }).success,
+    ).toBe(false);
   });
 });
 
@@ -69,7 +89,12 @@ describe('POST /orders', () => {
   test('201 PENDING with its total, and the stock is decremented', async () => {
     const res = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 4 }] } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'PENDING', totalCents: 1000, currency: 'USD', items: [{ productId: product.cheap, quantity: 4, unitPriceCents: 250 }] });
+    expect(res.body).toMatchObject({
+      status: 'PENDING',
+      totalCents: 1000,
+      currency: 'USD',
+      items: [{ productId: product.cheap, quantity: 4, unitPriceCents: 250 }],
+    });
     const { rows } = await db.writer.query('SELECT stock FROM products WHERE id = $1', [product.cheap]);
     expect(rows[0].stock).toBe(96);
   });
@@ -85,7 +110,16 @@ describe('POST /orders', () => {
     ['empty items', { items: [] }, 'items'],
     ['a zero quantity', { items: [{ productId: randomUUID(), quantity: 0 }] }, 'items.0.quantity'],
     ['a fractional quantity', { items: [{ productId: randomUUID(), quantity: 1.5 }] }, 'items.0.quantity'],
-    ['a duplicate product', { items: [{ productId: 'p', quantity: 1 }, { productId: 'p', quantity: 1 }] }, 'items.1.productId'],
+    [
+      'a duplicate product',
+      {
+        items: [
+          { productId: 'p', quantity: 1 },
+          { productId: 'p', quantity: 1 },
+        ],
+      },
+      'items.1.productId',
+    ],
     ['a wrongly typed body', { items: 'all of them' }, 'items'],
   ])('400 for %s, naming the field', async (_, body, field) => {
     const res = await call(app, 'POST', '/orders', { token, body });
@@ -94,7 +128,15 @@ describe('POST /orders', () => {
   });
 
   test('404 PRODUCT_NOT_FOUND, and nothing is written', async () => {
-    const res = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }, { productId: randomUUID(), quantity: 1 }] } });
+    const res = await call(app, 'POST', '/orders', {
+      token,
+      body: {
+        items: [
+          { productId: product.cheap, quantity: 1 },
+          { productId: randomUUID(), quantity: 1 },
+        ],
+      },
+    });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('PRODUCT_NOT_FOUND');
     const { rows } = await db.writer.query('SELECT stock FROM products WHERE id = $1', [product.cheap]);
@@ -106,7 +148,9 @@ describe('POST /orders', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('INSUFFICIENT_STOCK');
     const attempts = await Promise.all(
-      Array.from({ length: 5 }, () => call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.scarce, quantity: 1 }] } })),
+      Array.from({ length: 5 }, () =>
+        call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.scarce, quantity: 1 }] } }),
+      ),
     );
     expect(attempts.filter((a) => a.status === 201)).toHaveLength(2);
     expect(attempts.filter((a) => a.status === 409)).toHaveLength(3);
@@ -119,7 +163,11 @@ describe('GET /orders/{id}', () => {
     const mine = await call(app, 'GET', `/orders/${created.body.orderId}`, { token });
     expect(mine.status).toBe(200);
     expect(mine.body).toEqual(created.body);
-    for (const [id, who] of [[created.body.orderId, otherToken], [randomUUID(), token], ['nope', token]]) {
+    for (const [id, who] of [
+      [created.body.orderId, otherToken],
+      [randomUUID(), token],
+      ['nope', token],
+    ]) {
       const res = await call(app, 'GET', `/orders/${id}`, { token: who });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
@@ -137,11 +185,20 @@ describe('read/write split against a real streaming replica', () => {
     replica.start();
     await replica.catchUp(env.DB_NAME, db.writer);
     splitDb = await Database.open({
-      writerHost: '127.0.0.1', readerHosts: ['127.0.0.1:5433'], port: 5432, database: env.DB_NAME, ssl: false,
+      writerHost: '127.0.0.1',
+      readerHosts: ['127.0.0.1:5433'],
+      port: 5432,
+      database: env.DB_NAME,
+      ssl: false,
       credentials: () => secretCredentials(env.DB_SECRET_ARN),
     });
     redis = new Redis({ host: '127.0.0.1', port: 6379, keyPrefix: `t:${randomUUID()}:` });
-    split = ordersApp({ orders: pgOrders(splitDb), tokens: tokenIssuerFromEnv(env as never), recentWrites: new RecentWrites(redis), ping: () => splitDb.ping() });
+    split = ordersApp({
+      orders: pgOrders(splitDb),
+      tokens: tokenIssuerFromEnv(env as never),
+      recentWrites: new RecentWrites(redis),
+      ping: () => splitDb.ping(),
+    });
   }, 120_000);
   afterAll(async () => {
     await splitDb.close();

@@ -29,7 +29,11 @@ async function signUp(): Promise<string> {
 const newOrder = async (who = token): Promise<string> =>
   (await call(orders, 'POST', '/orders', { token: who, body: { items: [{ productId, quantity: 2 }] } })).body.orderId;
 const pay = (orderId: string, key: string, card = 'tok_visa', who = token) =>
-  call(payments, 'POST', '/payments', { token: who, headers: { 'idempotency-key': key }, body: { orderId, paymentMethod: { token: card } } });
+  call(payments, 'POST', '/payments', {
+    token: who,
+    headers: { 'idempotency-key': key },
+    body: { orderId, paymentMethod: { token: card } },
+  });
 const chargesFor = (key: string) => provider.charges.filter((c) => c.idempotencyKey === key).length;
 const outboxRows = async (orderId: string) =>
   (await db.writer.query("SELECT id, sent_at FROM outbox WHERE payload->>'orderId' = $1", [orderId])).rows;
@@ -70,7 +74,14 @@ describe('domain', () => {
   });
 
   test('the confirmation lists the order, its items and the total', () => {
-    const { subject, text } = renderConfirmation({ jobId: 'j', orderId: 'o-1', to: 'a@b.c', totalCents: 2500, currency: 'EUR', items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }] });
+    const { subject, text } = renderConfirmation({
+      jobId: 'j',
+      orderId: 'o-1',
+      to: 'a@b.c',
+      totalCents: 2500,
+      currency: 'EUR',
+      items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }],
+    });
     expect(subject).toContain('o-1');
     expect(text).toContain('2 x Espresso cup @ 12.50 EUR');
     expect(text).toContain('Total paid: 25.00 EUR');
@@ -86,7 +97,9 @@ describe('POST /payments', () => {
     expect(res.body).toMatchObject({ orderId, status: 'SUCCEEDED', amountCents: 2500, currency: 'EUR' });
     expect((await call(orders, 'GET', `/orders/${orderId}`, { token })).body.status).toBe('PAID');
     const jobs = await queuedJobs(orderId);
-    expect(jobs).toEqual([expect.objectContaining({ orderId, totalCents: 2500, items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }] })]);
+    expect(jobs).toEqual([
+      expect.objectContaining({ orderId, totalCents: 2500, items: [{ name: 'Espresso cup', quantity: 2, unitPriceCents: 1250 }] }),
+    ]);
     expect((await outboxRows(orderId))[0].sent_at).not.toBeNull();
   });
 
@@ -112,12 +125,20 @@ describe('POST /payments', () => {
     ['missing', undefined],
     ['too short', 'abc'],
   ])('400 naming the header for a %s Idempotency-Key', async (_, key) => {
-    const res = await call(payments, 'POST', '/payments', { token, headers: key ? { 'idempotency-key': key } : {}, body: { orderId: randomUUID(), paymentMethod: { token: 'tok_visa' } } });
+    const res = await call(payments, 'POST', '/payments', {
+      token,
+      headers: key ? { 'idempotency-key': key } : {},
+      body: { orderId: randomUUID(), paymentMethod: { token: 'tok_visa' } },
+    });
     expect(res.status).toBe(400);
   });
 
   test('400 naming the field for a body without a payment method', async () => {
-    const res = await call(payments, 'POST', '/payments', { token, headers: { 'idempotency-key': `key-${randomUUID()}` }, body: { orderId: randomUUID() } });
+    const res = await call(payments, 'POST', '/payments', {
+      token,
+      headers: { 'idempotency-key': `key-${randomUUID()}` },
+      body: { orderId: randomUUID() },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe('paymentMethod');
   });
@@ -188,9 +209,18 @@ describe('outbox relay', () => {
   test('a job whose send failed after the commit is relayed, once', async () => {
     const { makePay } = await import('../../lambda/payments/usecase.js');
     const store = new PaymentStore(db);
-    const sqsDown = { send: async () => { throw new Error('SQS unreachable'); } };
+    const sqsDown = {
+      send: async () => {
+        throw new Error('SQS unreachable');
+      },
+    };
     const orderId = await newOrder();
-    const payment = await makePay({ store, provider, queue: sqsDown })({ userId: userIdOf(token), key: `key-${randomUUID()}`, orderId, token: 'tok_visa' });
+    const payment = await makePay({ store, provider, queue: sqsDown })({
+      userId: userIdOf(token),
+      key: `key-${randomUUID()}`,
+      orderId,
+      token: 'tok_visa',
+    });
     expect(payment.status).toBe('SUCCEEDED');
     expect((await outboxRows(orderId))[0].sent_at).toBeNull();
 
@@ -198,7 +228,11 @@ describe('outbox relay', () => {
     expect(relayed).toBeGreaterThanOrEqual(1);
     expect((await outboxRows(orderId))[0].sent_at).not.toBeNull();
     expect(await queuedJobs(orderId)).toHaveLength(1);
-    expect(await store.relayUnsent(100, async () => { throw new Error('nothing is left to send'); })).toBe(0);
+    expect(
+      await store.relayUnsent(100, async () => {
+        throw new Error('nothing is left to send');
+      }),
+    ).toBe(0);
   });
 });
 

@@ -16,6 +16,8 @@ export function ensureMiniStack(): void {
   try {
     execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
-    throw new Error(`MiniStack is not running on 127.0.0.1:4566 and could not be started: run 'bash scripts/ministack.sh start' and see .local/ministack.log`);
+    throw new Error(
+      `MiniStack is not running on 127.0.0.1:4566 and could not be started: run 'bash scripts/ministack.sh start' and see .local/ministack.log`,
+    );
   }
 }

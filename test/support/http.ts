@@ -1,7 +1,12 @@
 import type { Hono } from 'hono';
 
 /** A JSON request through the app's real request handling (routing, middleware, errors). */
-export async function call(app: Hono<any>, method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+export async function call(
+  app: Hono<any>,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const res = await app.request(path, {
@@ -14,7 +19,11 @@ export async function call(app: Hono<any>, method: string, path: string, options
 }
 
 /** An API Gateway REST proxy event, as API Gateway sends it to the Lambda handler. */
-export function proxyEvent(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {}) {
+export function proxyEvent(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {},
+) {
   return {
     httpMethod: method,
     path,
@@ -27,6 +36,12 @@ export function proxyEvent(method: string, path: string, options: { body?: unkno
     stageVariables: null,
     body: options.body === undefined ? null : JSON.stringify(options.body),
     isBase64Encoded: false,
-    requestContext: { requestId: `req-${Math.random().toString(36).slice(2)}`, stage: 'api', httpMethod: method, path, identity: { sourceIp: '127.0.0.1' } },
+    requestContext: {
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      stage: 'api',
+      httpMethod: method,
+      path,
+      identity: { sourceIp: '127.0.0.1' },
+    },
   } as any;
 }

@@ -82,11 +82,19 @@ export async function pollInto(
   let failures = 0;
   let idle = 0;
   while (!opts.until?.() && idle < (opts.idleRounds ?? 2)) {
-    const res = await sqs.send(new ReceiveMessageCommand({
-      QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-    }));
+    const res = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
     const messages = res.Messages ?? [];
-    if (messages.length === 0) { idle++; continue; }
+    if (messages.length === 0) {
+      idle++;
+      continue;
+    }
     idle = 0;
     const event: SQSEvent = {
       Records: messages.map((m) => ({
@@ -112,9 +120,12 @@ export async function pollInto(
     const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length) {
-      await sqs.send(new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
   return { invocations, failures };

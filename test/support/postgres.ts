@@ -10,7 +10,9 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`PostgreSQL is not reachable on 127.0.0.1:5432 (${(err as Error).message}): run 'bash scripts/ensure-local-services.sh'`);
+    throw new Error(
+      `PostgreSQL is not reachable on 127.0.0.1:5432 (${(err as Error).message}): run 'bash scripts/ensure-local-services.sh'`,
+    );
   }
   try {
     return await fn(client);

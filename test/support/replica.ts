@@ -29,7 +29,10 @@ export class StreamingReplica {
       );
     }
     // Debian keeps the configuration outside the data directory; the replica gets its own.
-    fs.writeFileSync(path.join(this.dir, 'postgresql.conf'), `port = ${this.port}\nunix_socket_directories = '/tmp'\nhot_standby = on\nlisten_addresses = '127.0.0.1'\n`);
+    fs.writeFileSync(
+      path.join(this.dir, 'postgresql.conf'),
+      `port = ${this.port}\nunix_socket_directories = '/tmp'\nhot_standby = on\nlisten_addresses = '127.0.0.1'\n`,
+    );
     fs.writeFileSync(path.join(this.dir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     execFileSync('chown', ['-R', 'postgres:postgres', this.dir]);
     asPostgres('pg_ctl', ['-D', this.dir, '-l', path.join(this.dir, 'server.log'), '-w', 'start']);

@@ -104,9 +104,16 @@ export class ReadReplicatedDatabase extends Construct {
     this.secret = this.primary.secret!;
     this.primary.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: props.appSubnets });
 
+    const zones = props.vpc.selectSubnets(props.subnets).availabilityZones;
     this.replicas = Array.from(
       { length: props.readReplicas },
-      (_, i) => new rds.DatabaseInstanceReadReplica(this, `Replica${i + 1}`, { ...common, sourceDatabaseInstance: this.primary }),
+      (_, i) =>
+        new rds.DatabaseInstanceReadReplica(this, `Replica${i + 1}`, {
+          ...common,
+          sourceDatabaseInstance: this.primary,
+          // One replica per zone, in turn, so losing a zone never takes every replica with it.
+          availabilityZone: zones[i % zones.length],
+        }),
     );
 
     if (props.proxy) {
@@ -118,9 +125,6 @@ export class ReadReplicatedDatabase extends Construct {
         requireTLS: true,
         borrowTimeout: Duration.seconds(5),
       });
-      // The proxy shares the database's security group; it must reach the primary inside it.
-      this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(5432), 'RDS Proxy to the primary');
-      this.securityGroup.addEgressRule(this.securityGroup, ec2.Port.tcp(5432), 'RDS Proxy to the primary');
     }
 
     for (const instance of [this.primary, ...this.replicas]) this.acknowledge(instance, props);

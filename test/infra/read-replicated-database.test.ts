@@ -143,6 +143,16 @@ describe('ReadReplicatedDatabase', () => {
     );
   });
 
+  test("replicas take the data subnets' zones in turn, so one zone never holds them all", () => {
+    const { template, primaryId } = build({ readReplicas: 3 });
+    const zones = Object.entries(instances(template))
+      .filter(([id]) => id !== primaryId)
+      .map(([, r]) => r.Properties.AvailabilityZone);
+    // Two zones in this VPC: the third replica goes back to the first.
+    expect(new Set(zones.slice(0, 2)).size).toBe(2);
+    expect(zones[2]).toBe(zones[0]);
+  });
+
   test('Multi-AZ, deletion protection, backup retention, storage and removal policy follow the props', () => {
     const { template, primaryId } = build({
       multiAz: true,

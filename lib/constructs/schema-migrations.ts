@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CustomResource, Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,7 +29,7 @@ export interface SchemaMigrationsProps {
   readonly logRetention?: logs.RetentionDays;
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Folder of the `.sql` files, to hash them.
+   * Folder of the `.sql` files, inside this repository: shipped with the function and hashed.
    * @default `db/migrations` in this repository
    */
   readonly migrationsDir?: string;
@@ -46,7 +46,13 @@ export class SchemaMigrations extends Construct {
 
   constructor(scope: Construct, id: string, props: SchemaMigrationsProps) {
     super(scope, id);
-    const dir = props.migrationsDir ?? path.join(REPO_ROOT, MIGRATIONS_DIR);
+    const dir = path.resolve(props.migrationsDir ?? path.join(REPO_ROOT, MIGRATIONS_DIR));
+    // The bundler copies the folder from the repository root, where it runs.
+    const shipped = path.relative(REPO_ROOT, dir);
+    if (shipped.startsWith('..') || path.isAbsolute(shipped)) {
+      throw new Error(`SchemaMigrations: migrationsDir must be inside the repository (${REPO_ROOT}), got ${dir}`);
+    }
+    const migrationsHash = hashDirectory(dir);
     const { database } = props;
     this.handler = new ServiceFunction(this, 'Handler', {
       service: 'migrate',
@@ -56,7 +62,7 @@ export class SchemaMigrations extends Construct {
       vpcSubnets: props.vpcSubnets,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      extraFiles: [[MIGRATIONS_DIR, 'migrations']],
+      extraFiles: [[shipped, 'migrations']],
       environment: {
         DB_WRITER_HOST: database.writerHost,
         DB_PORT: database.port,
@@ -85,15 +91,16 @@ export class SchemaMigrations extends Construct {
           'The aws-cdk-lib Provider framework function only invokes the migration function (which is in the VPC); it reaches no data',
       });
       acknowledgeLambdaRole(frameworkFunction);
+      const handlerId = Stack.of(this).getLogicalId(this.handler.function.node.defaultChild as CfnElement);
       Validations.of(frameworkFunction.role!).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::<MigrationsHandlerFunction12F7BFB0.Arn>:*]',
+        id: `AwsSolutions-IAM5[Resource::<${handlerId}.Arn>:*]`,
         reason: 'The Provider framework may invoke any version of the migration function it fronts.',
       });
     }
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SchemaMigrations',
-      properties: { MigrationsHash: hashDirectory(dir) },
+      properties: { MigrationsHash: migrationsHash },
     });
   }
 }
@@ -106,6 +113,8 @@ function hashDirectory(dir: string): string {
         .filter((f) => f.endsWith('.sql'))
         .sort()
     : [];
+  // An empty hash would deploy a database with no schema and call it migrated.
+  if (files.length === 0) throw new Error(`SchemaMigrations: no .sql migration in ${dir}`);
   for (const file of files)
     hash
       .update(file)

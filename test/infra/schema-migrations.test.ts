@@ -57,9 +57,11 @@ function hashOf(template: Template): string {
 const folders: string[] = [];
 afterAll(() => folders.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-/** A throwaway migrations folder with these files. */
+/** A throwaway migrations folder with these files, in the repository (the bundler copies from there). */
 function folder(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migrations-'));
+  const scratch = path.join(__dirname, '..', '..', '.local');
+  fs.mkdirSync(scratch, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(scratch, 'migrations-'));
   folders.push(dir);
   for (const [name, sql] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), sql);
   return dir;
@@ -183,7 +185,12 @@ describe('SchemaMigrations', () => {
       expect(fs.readdirSync(repoDir).some((f) => f.endsWith('.sql'))).toBe(true);
       const byDefault = hashOf(build().template);
       expect(byDefault).toBe(hashOf(build({ migrationsDir: repoDir }).template));
-      expect(byDefault).not.toBe(hashOf(build({ migrationsDir: folder({}) }).template));
+      expect(byDefault).not.toBe(hashOf(build({ migrationsDir: folder(base) }).template));
+    });
+
+    test('a folder with no migration, or outside the repository, fails synth', () => {
+      expect(() => build({ migrationsDir: folder({ 'README.md': 'notes' }) })).toThrow(/no \.sql migration/);
+      expect(() => build({ migrationsDir: os.tmpdir() })).toThrow(/inside the repository/);
     });
   });
 });

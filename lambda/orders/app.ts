@@ -49,10 +49,9 @@ export function ordersApp({ orders, tokens, recentWrites, ping }: OrdersDeps) {
     const missing = () => notFound('ORDER_NOT_FOUND', `No order ${id}`);
     if (!UUID.test(id)) throw missing();
     const position = await recentWrites.position(orderEntity(id));
-    const primary = position === 'unknown' || (position !== undefined && !(await orders.replicaHas(position)));
-    const order = await orders.get(c.get('userId'), id, primary);
+    const { order, readFrom } = await orders.get(c.get('userId'), id, position === 'unknown' ? 'primary' : position);
     if (!order) throw missing();
-    c.header('x-read-from', primary ? 'primary' : 'replica');
+    c.header('x-read-from', readFrom);
     return c.json(order);
   });
 

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '#shared/db.js';
+import type { Database, Queryable, ReadSource } from '#shared/db.js';
 import type { Order, OrderLine, PricedProduct, PricingOutcome } from './domain.js';
 
 export interface OrderRepository {
@@ -11,12 +11,13 @@ export interface OrderRepository {
     productIds: readonly string[],
     decide: (products: ReadonlyMap<string, PricedProduct>) => PricingOutcome,
   ): Promise<{ outcome: PricingOutcome; order?: Order }>;
-  /** The caller's order from a replica, or from the primary when `primary` is set. */
-  get(userId: string, orderId: string, primary: boolean): Promise<Order | undefined>;
+  /**
+   * The caller's order, from a replica that has replayed `after` (a WAL position) or from the
+   * primary; `'primary'` skips the replicas, `undefined` takes any replica.
+   */
+  get(userId: string, orderId: string, after: string | undefined | 'primary'): Promise<{ order?: Order; readFrom: ReadSource }>;
   /** The primary's current WAL position: a replica at or past it has every write made so far. */
   writePosition(): Promise<string>;
-  /** Whether a replica has replayed up to `lsn`. */
-  replicaHas(lsn: string): Promise<boolean>;
 }
 
 async function loadOrder(q: Queryable, userId: string, orderId: string): Promise<Order | undefined> {
@@ -67,12 +68,12 @@ export function pgOrders(db: Database): OrderRepository {
         return { outcome, order: { orderId, status: 'PENDING' as const, totalCents: o.totalCents, currency: o.currency, items: o.lines } };
       });
     },
-    async get(userId, orderId, primary) {
-      return primary ? loadOrder(db.writer, userId, orderId) : db.read((q) => loadOrder(q, userId, orderId));
+    async get(userId, orderId, after) {
+      if (after === 'primary') return { order: await loadOrder(db.writer, userId, orderId), readFrom: 'primary' };
+      return db.read(async (q, readFrom) => ({ order: await loadOrder(q, userId, orderId), readFrom }), { caughtUpTo: after });
     },
     async writePosition() {
       return (await db.writer.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
     },
-    replicaHas: (lsn) => db.replicaCaughtUp(lsn),
   };
 }

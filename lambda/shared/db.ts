@@ -16,6 +16,18 @@ export interface DatabaseSettings {
 }
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
+export type ReadSource = 'replica' | 'primary';
+
+/** Whether this server has replayed the WAL up to `lsn`; a primary (no replay position) has. */
+async function hasReplayed(client: Queryable, lsn: string): Promise<boolean> {
+  try {
+    const { rows } = await client.query<{ caught_up: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [lsn]);
+    return rows[0].caught_up ?? true;
+  } catch (err) {
+    logger.warn('could not read the replica position, reading from the primary', { err: (err as Error).message });
+    return false;
+  }
+}
 
 /**
  * The writer pool and one reader pool, created once per container. Reads go to a replica and fall
@@ -70,9 +82,14 @@ export class Database {
     }
   }
 
-  /** Runs a read on a replica, or on the writer when no replica answers. */
-  async read<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
-    if (this.readers.length === 0) return fn(this.writer);
+  /**
+   * Runs a read on a replica, or on the writer when no replica answers. With `caughtUpTo`, the
+   * replica must also have replayed the WAL up to that position, checked on the very connection
+   * that then runs `fn`: replicas lag independently, so a check on one says nothing about another.
+   * `fn` learns where it runs.
+   */
+  async read<T>(fn: (db: Queryable, from: ReadSource) => Promise<T>, options: { caughtUpTo?: string } = {}): Promise<T> {
+    if (this.readers.length === 0) return fn(this.writer, 'primary');
     const reader = this.readers[this.next++ % this.readers.length];
     let client: pg.PoolClient;
     try {
@@ -80,21 +97,17 @@ export class Database {
     } catch (err) {
       logger.warn('replica unreachable, reading from the primary', { err: (err as Error).message });
       metrics.addMetric('ReplicaFallback', MetricUnit.Count, 1);
-      return fn(this.writer);
+      return fn(this.writer, 'primary');
     }
+    let caughtUp = true;
     try {
-      return await fn(client);
+      if (options.caughtUpTo !== undefined) caughtUp = await hasReplayed(client, options.caughtUpTo);
+      if (caughtUp) return await fn(client, 'replica');
     } finally {
       client.release();
     }
-  }
-
-  /** Whether a replica has replayed the WAL up to `lsn` (the primary always has). */
-  async replicaCaughtUp(lsn: string): Promise<boolean> {
-    return this.read(async (db) => {
-      const { rows } = await db.query<{ caught_up: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [lsn]);
-      return rows[0].caught_up ?? true;
-    });
+    metrics.addMetric('ReplicaBehind', MetricUnit.Count, 1);
+    return fn(this.writer, 'primary');
   }
 
   async ping(): Promise<void> {

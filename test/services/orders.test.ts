@@ -228,6 +228,38 @@ describe('read/write split against a real streaming replica', () => {
     }
   });
 
+  test('with two readers, an order just created is never read from the one that lags', async () => {
+    // Reader A is the real replica, paused; reader B is caught up (the primary's address used as a
+    // reader). Round robin must not check B and then read from A.
+    const twoReaders = await Database.open({
+      writerHost: '127.0.0.1',
+      readerHosts: ['127.0.0.1:5433', '127.0.0.1:5432'],
+      port: 5432,
+      database: env.DB_NAME,
+      ssl: false,
+      credentials: () => secretCredentials(env.DB_SECRET_ARN),
+    });
+    const app2 = ordersApp({
+      orders: pgOrders(twoReaders),
+      tokens: tokenIssuerFromEnv(env as never),
+      recentWrites: new RecentWrites(redis),
+      ping: () => twoReaders.ping(),
+    });
+    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
+    try {
+      const created = await call(app2, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+      expect(created.status).toBe(201);
+      expect(await replica.sql(env.DB_NAME, 'SELECT id FROM orders WHERE id = $1', [created.body.orderId])).toEqual([]);
+      const reads = [];
+      for (let i = 0; i < 6; i++) reads.push(await call(app2, 'GET', `/orders/${created.body.orderId}`, { token }));
+      expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      for (const r of reads) expect(r.body).toEqual(created.body);
+    } finally {
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
+      await twoReaders.close();
+    }
+  });
+
   test('reads fall back to the primary when the replica is stopped', async () => {
     const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
     await replica.catchUp(env.DB_NAME, db.writer);

@@ -6,7 +6,7 @@ import { handle } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { AppError, errorBody, validationError } from './errors.js';
-import { logger, metrics } from './observability.js';
+import { logger, metrics, withRequestLogger } from './observability.js';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -22,17 +22,17 @@ export function createApp(): Hono {
   app.use('*', async (c, next) => {
     const lambdaContext = (c.env as { requestContext?: { requestId?: string } } | undefined)?.requestContext;
     const correlationId = c.req.header('x-correlation-id') ?? lambdaContext?.requestId ?? randomUUID();
-    logger.appendKeys({ correlationId });
-    const started = performance.now();
-    await next();
-    c.header('x-correlation-id', correlationId);
-    logger.info('request', {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      durationMs: Math.round(performance.now() - started),
+    await withRequestLogger({ correlationId }, async () => {
+      const started = performance.now();
+      await next();
+      c.header('x-correlation-id', correlationId);
+      logger.info('request', {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+      });
     });
-    logger.removeKeys(['correlationId']);
   });
   app.use(
     '*',
@@ -69,11 +69,28 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S
   throw validationError(result.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : 'body', problem: i.message })));
 }
 
-/** The Lambda entry of an app: API Gateway REST proxy events in, proxy results out. */
-export function lambdaHandler(app: Promise<Hono> | Hono) {
-  let handler: ReturnType<typeof handle> | undefined;
+/** An app, or how to build it (connections, secrets): a builder can be retried after a failure. */
+export type AppSource = Hono | Promise<Hono> | (() => Hono | Promise<Hono>);
+
+/**
+ * The Lambda entry of an app: API Gateway REST proxy events in, proxy results out. A builder starts
+ * at once (during the cold start) and, if it fails (a secret or a connection not reachable yet), runs
+ * again on the next invocation instead of leaving the warm container broken for good.
+ */
+export function lambdaHandler(source: AppSource) {
+  const build = async () => handle(await (typeof source === 'function' ? source() : source));
+  let pending: ReturnType<typeof build> | undefined = build();
+  // Awaited by the first invocation; this only keeps an early failure from crashing the process.
+  pending.catch(() => undefined);
   return async (event: Parameters<ReturnType<typeof handle>>[0], context: Parameters<ReturnType<typeof handle>>[1]) => {
-    handler ??= handle(await app);
+    pending ??= build();
+    let handler: Awaited<typeof pending>;
+    try {
+      handler = await pending;
+    } catch (err) {
+      pending = undefined;
+      throw err;
+    }
     try {
       return await handler(event, context);
     } finally {
@@ -83,8 +100,8 @@ export function lambdaHandler(app: Promise<Hono> | Hono) {
 }
 
 /** The container entry of an app: an HTTP server on `PORT` (default 8080). */
-export async function startServer(app: Promise<Hono> | Hono, port = Number(process.env.PORT ?? 8080)) {
-  const resolved = await app;
+export async function startServer(source: AppSource, port = Number(process.env.PORT ?? 8080)) {
+  const resolved = await (typeof source === 'function' ? source() : source);
   const server = serve({ fetch: resolved.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' });
   logger.info('listening', { port });
   const stop = () => server.close(() => process.exit(0));

@@ -1,0 +1,74 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createApp, lambdaHandler, startServer } from '#shared/http.js';
+import { logger } from '#shared/observability.js';
+import { proxyEvent } from '../support/http.js';
+
+/** The JSON log lines written while `fn` runs (Powertools writes one line per entry to stdout). */
+async function logLines(fn: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return write(chunk);
+  });
+  // The suite logs errors only (global-setup); these tests read info lines.
+  const level = logger.getLevelName();
+  logger.setLogLevel('INFO');
+  try {
+    await fn();
+  } finally {
+    logger.setLogLevel(level);
+    spy.mockRestore();
+  }
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('the shared HTTP entry', () => {
+  test('concurrent requests in one server keep their own correlation id in every log line', async () => {
+    const app = createApp();
+    app.get('/slow/:ms', async (c) => {
+      logger.info('before the wait');
+      await new Promise((r) => setTimeout(r, Number(c.req.param('ms'))));
+      logger.info('after the wait');
+      return c.json({ ok: true });
+    });
+    const server = await startServer(app, 0);
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const lines = await logLines(async () => {
+        // The slow request starts first and ends last: its lines interleave with the fast one's.
+        await Promise.all([
+          fetch(`${base}/slow/300`, { headers: { 'x-correlation-id': 'slow-request' } }),
+          new Promise((r) => setTimeout(r, 50)).then(() => fetch(`${base}/slow/10`, { headers: { 'x-correlation-id': 'fast-request' } })),
+        ]);
+      });
+      const byId = (id: string) => lines.filter((l) => l.correlationId === id).map((l) => l.message);
+      expect(byId('slow-request')).toEqual(['before the wait', 'after the wait', 'request']);
+      expect(byId('fast-request')).toEqual(['before the wait', 'after the wait', 'request']);
+      expect(lines.filter((l) => ['before the wait', 'after the wait', 'request'].includes(l.message as string))).toHaveLength(6);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a Lambda whose app failed to build retries the build on the next invocation', async () => {
+    let attempts = 0;
+    const handler = lambdaHandler(() => {
+      attempts++;
+      if (attempts === 1) throw new Error('secret not reachable yet');
+      const app = createApp();
+      app.get('/ping', (c) => c.json({ pong: true }));
+      return app;
+    });
+    await expect(handler(proxyEvent('GET', '/ping'), {} as never)).rejects.toThrow('secret not reachable yet');
+    const res = await handler(proxyEvent('GET', '/ping'), {} as never);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ pong: true });
+    expect(attempts).toBe(2);
+  });
+});

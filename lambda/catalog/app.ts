@@ -1,4 +1,5 @@
 import { notFound } from '#shared/errors.js';
+import { PAGES_VERSION_KEY, pageKey, productKey } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, parse } from '#shared/http.js';
 import type { ReadThroughCache } from './cache.js';
@@ -11,9 +12,6 @@ export interface CatalogDeps {
   readonly ping: () => Promise<unknown>;
 }
 
-export const productKey = (id: string): string => `catalog:product:${id}`;
-export const PAGES_VERSION_KEY = 'catalog:pages:version';
-
 export function catalogApp({ products, cache, ping }: CatalogDeps) {
   const app = createApp();
   // Redis is not a dependency of health: the catalog answers without it.
@@ -22,7 +20,7 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
   app.get('/products', async (c) => {
     const { limit, cursor } = parse(listQuerySchema, c.req.query());
     const version = await cache.version(PAGES_VERSION_KEY);
-    const key = `catalog:page:v${version}:${limit}:${cursor ?? ''}`;
+    const key = pageKey(version, limit, cursor);
     const { value, hit } = await cache.get(key, async () =>
       toPage(await products.list(cursor ? decodeCursor(cursor) : undefined, limit + 1), limit),
     );

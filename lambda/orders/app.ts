@@ -1,4 +1,5 @@
 import { AppError, conflict, notFound } from '#shared/errors.js';
+import type { CatalogInvalidation } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, jsonBody } from '#shared/http.js';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
@@ -12,13 +13,15 @@ export interface OrdersDeps {
   readonly orders: OrderRepository;
   readonly tokens: TokenIssuer;
   readonly recentWrites: RecentWrites;
+  /** Stock changes with every order, so the catalog's cached products must go. */
+  readonly catalog: CatalogInvalidation;
   readonly ping: () => Promise<unknown>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const orderEntity = (orderId: string): string => `order:${orderId}`;
 
-export function ordersApp({ orders, tokens, recentWrites, ping }: OrdersDeps) {
+export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: OrdersDeps) {
   const app = createApp();
   addHealth(app, { database: ping });
   const signedIn = new Hono<{ Variables: SignedInVariables }>();
@@ -41,6 +44,7 @@ export function ordersApp({ orders, tokens, recentWrites, ping }: OrdersDeps) {
       ]);
     }
     await recentWrites.record(orderEntity(order!.orderId), await orders.writePosition());
+    await catalog.productsChanged(order!.items.map((i) => i.productId));
     return c.json(order, 201);
   });
 

@@ -1,3 +1,4 @@
+import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv, redisEnv, tokenEnv } from '#shared/env.js';
 import { RecentWrites } from '#shared/recent-writes.js';
@@ -9,5 +10,11 @@ import { pgOrders } from './orders.js';
 export async function buildOrdersApp() {
   const env = loadEnv({ ...dbEnv, ...redisEnv, ...tokenEnv });
   const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
-  return ordersApp({ orders: pgOrders(db), tokens: tokenIssuerFromEnv(env), recentWrites: new RecentWrites(redis), ping: () => db.ping() });
+  return ordersApp({
+    orders: pgOrders(db),
+    tokens: tokenIssuerFromEnv(env),
+    recentWrites: new RecentWrites(redis),
+    catalog: new RedisCatalogInvalidation(redis),
+    ping: () => db.ping(),
+  });
 }

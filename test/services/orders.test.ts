@@ -5,7 +5,12 @@ import { ordersApp } from '../../lambda/orders/app.js';
 import { createOrderSchema, priceOrder } from '../../lambda/orders/domain.js';
 import { pgOrders } from '../../lambda/orders/orders.js';
 import { buildOrdersApp } from '../../lambda/orders/main.js';
+import { catalogApp } from '../../lambda/catalog/app.js';
+import { ReadThroughCache } from '../../lambda/catalog/cache.js';
+import { pgProducts } from '../../lambda/catalog/products.js';
+import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
+import { connectRedis, createRedis } from '#shared/redis.js';
 import { RecentWrites } from '#shared/recent-writes.js';
 import { secretCredentials } from '#shared/secrets.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
@@ -197,6 +202,7 @@ describe('read/write split against a real streaming replica', () => {
       orders: pgOrders(splitDb),
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(redis),
+      catalog: new RedisCatalogInvalidation(redis),
       ping: () => splitDb.ping(),
     });
   }, 120_000);
@@ -243,6 +249,7 @@ describe('read/write split against a real streaming replica', () => {
       orders: pgOrders(twoReaders),
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(redis),
+      catalog: new RedisCatalogInvalidation(redis),
       ping: () => twoReaders.ping(),
     });
     await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
@@ -269,5 +276,58 @@ describe('read/write split against a real streaming replica', () => {
     const read = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
     expect(read.status).toBe(200);
     expect(read.body.orderId).toBe(created.body.orderId);
+  });
+});
+
+describe('the catalog cache after an order', () => {
+  const redisAt = (port: number, keyPrefix: string) => connectRedis(createRedis({ host: '127.0.0.1', port, tls: false, keyPrefix }));
+
+  test('GET /products/{id} shows the stock an order took, though it was cached', async () => {
+    const redis = await redisAt(6379, `t:${randomUUID()}:`);
+    try {
+      const catalog = catalogApp({ products: pgProducts(db), cache: new ReadThroughCache(redis, 60), ping: () => db.ping() });
+      const orders = ordersApp({
+        orders: pgOrders(db),
+        tokens: tokenIssuerFromEnv(env as never),
+        recentWrites: new RecentWrites(redis),
+        catalog: new RedisCatalogInvalidation(redis),
+        ping: () => db.ping(),
+      });
+      const id = await addProduct(300, 10);
+      await call(catalog, 'GET', `/products/${id}`);
+      const warm = await call(catalog, 'GET', `/products/${id}`);
+      expect([warm.headers.get('x-cache'), warm.body.stock]).toEqual(['hit', 10]);
+      const pageBefore = await call(catalog, 'GET', '/products?limit=5');
+
+      const created = await call(orders, 'POST', '/orders', { token, body: { items: [{ productId: id, quantity: 3 }] } });
+      expect(created.status).toBe(201);
+
+      const after = await call(catalog, 'GET', `/products/${id}`);
+      expect([after.headers.get('x-cache'), after.body.stock]).toEqual(['miss', 7]);
+      // Every cached page went too (its version moved on).
+      expect(pageBefore.headers.get('x-cache')).toBe('miss');
+      expect((await call(catalog, 'GET', '/products?limit=5')).headers.get('x-cache')).toBe('miss');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  test('with Redis down the order still succeeds; the failed invalidation is counted', async () => {
+    const down = await redisAt(1, 'unused:');
+    const invalidation = new RedisCatalogInvalidation(down);
+    const orders = ordersApp({
+      orders: pgOrders(db),
+      tokens: tokenIssuerFromEnv(env as never),
+      recentWrites: new RecentWrites(down),
+      catalog: invalidation,
+      ping: () => db.ping(),
+    });
+    try {
+      const created = await call(orders, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+      expect(created.status).toBe(201);
+      expect(invalidation.failures).toBe(1);
+    } finally {
+      down.disconnect();
+    }
   });
 });

@@ -7,11 +7,11 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { Hono } from 'hono';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
-import { AppError } from '#shared/errors.js';
+import { AppError, notFound } from '#shared/errors.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, jsonBody, parse } from '#shared/http.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { idempotencyKeySchema, type Payment, paymentRequestSchema } from './domain.js';
+import { canonicalOrderId, idempotencyKeySchema, type Payment, paymentRequestSchema } from './domain.js';
 import type { PayInput } from './usecase.js';
 
 export interface PaymentsDeps {
@@ -41,7 +41,9 @@ export function paymentsApp({ pay, persistenceStore, tokens, ping, inProgressWai
   signedIn.post('/', async (c) => {
     const key = parse(idempotencyKeySchema, c.req.header('idempotency-key'));
     const body = await jsonBody(c, paymentRequestSchema);
-    const input: PayInput = { userId: c.get('userId'), key, orderId: body.orderId, token: body.paymentMethod.token };
+    const orderId = canonicalOrderId(body.orderId);
+    if (!orderId) throw notFound('ORDER_NOT_FOUND', `No order ${body.orderId}`);
+    const input: PayInput = { userId: c.get('userId'), key, orderId, token: body.paymentMethod.token };
     const deadline = Date.now() + inProgressWaitMs;
     for (;;) {
       try {

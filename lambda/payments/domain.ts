@@ -6,6 +6,19 @@ export const paymentRequestSchema = z.object({
 });
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 
+// `guid`, not `uuid`: zod's `uuid` also checks the RFC version bits, which PostgreSQL's uuid type
+// (and the orders service's check) does not, so a stored id could be refused as malformed.
+const orderIdSchema = z.guid().transform((id) => id.toLowerCase());
+
+/**
+ * The order id in PostgreSQL's canonical (lower-case) form, or undefined for a malformed one: no
+ * order can have it, so it is "not found" rather than a fault of the database cast.
+ */
+export function canonicalOrderId(raw: string): string | undefined {
+  const result = orderIdSchema.safeParse(raw);
+  return result.success ? result.data : undefined;
+}
+
 /** `Idempotency-Key`: 8–128 visible ASCII characters. */
 export const idempotencyKeySchema = z
   .string('is required')

@@ -3,7 +3,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { buildAuthApp } from '../../lambda/auth/main.js';
 import { buildOrdersApp } from '../../lambda/orders/main.js';
 import { buildPaymentsApp } from '../../lambda/payments/main.js';
-import { idempotencyKeySchema, renderConfirmation } from '../../lambda/payments/domain.js';
+import { canonicalOrderId, idempotencyKeySchema, renderConfirmation } from '../../lambda/payments/domain.js';
 import { SandboxProvider } from '../../lambda/payments/provider.js';
 import { sqsJobQueue } from '../../lambda/payments/queue.js';
 import { PaymentStore } from '../../lambda/payments/store.js';
@@ -71,6 +71,13 @@ describe('domain', () => {
     expect(idempotencyKeySchema.safeParse('short').success).toBe(false);
     expect(idempotencyKeySchema.safeParse('x'.repeat(129)).success).toBe(false);
     expect(idempotencyKeySchema.safeParse('has space in it').success).toBe(false);
+  });
+
+  test('an order id is a UUID in any case, lower-cased; anything else is no order id', () => {
+    expect(canonicalOrderId('3F2504E0-4F89-11D3-9A0C-0305E82C3301')).toBe('3f2504e0-4f89-11d3-9a0c-0305e82c3301');
+    expect(canonicalOrderId('00000000-0000-0000-0000-000000000001')).toBe('00000000-0000-0000-0000-000000000001');
+    expect(canonicalOrderId('not-a-uuid')).toBeUndefined();
+    expect(canonicalOrderId('3f2504e0-4f89-11d3-9a0c-0305e82c33011')).toBeUndefined();
   });
 
   test('the confirmation lists the order, its items and the total', () => {
@@ -150,6 +157,22 @@ describe('POST /payments', () => {
     const res = await pay(theirs, `key-${randomUUID()}`);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
+  });
+
+  test('404 ORDER_NOT_FOUND for a malformed order id, before anything is charged or recorded', async () => {
+    const key = `key-${randomUUID()}`;
+    const res = await pay('not-a-uuid', key);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
+    expect(chargesFor(key)).toBe(0);
+  });
+
+  test('an upper-case order id pays the order and answers its canonical id', async () => {
+    const orderId = await newOrder();
+    const res = await pay(orderId.toUpperCase(), `key-${randomUUID()}`);
+    expect(res.status).toBe(201);
+    expect(res.body.orderId).toBe(orderId);
+    expect(await outboxRows(orderId)).toHaveLength(1);
   });
 
   test('409 ORDER_NOT_PAYABLE for an order already paid, with a new key', async () => {

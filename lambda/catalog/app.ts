@@ -29,7 +29,8 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
   });
 
   app.get('/products/:id', async (c) => {
-    const id = c.req.param('id');
+    // One product, one cache key, whatever the letter case of the request.
+    const id = c.req.param('id').toLowerCase();
     if (!isProductId(id)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
     const { value, hit } = await cache.get(productKey(id), async () => (await products.get(id)) ?? null);
     if (!value) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);

@@ -49,7 +49,7 @@ export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: Order
   });
 
   signedIn.get('/:id', async (c) => {
-    const id = c.req.param('id');
+    const id = c.req.param('id').toLowerCase();
     const missing = () => notFound('ORDER_NOT_FOUND', `No order ${id}`);
     if (!UUID.test(id)) throw missing();
     const position = await recentWrites.position(orderEntity(id));

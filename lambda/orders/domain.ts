@@ -4,7 +4,8 @@ export const createOrderSchema = z.object({
   items: z
     .array(
       z.object({
-        productId: z.string().min(1, 'is required'),
+        // PostgreSQL prints UUIDs in lower case; the ids are compared with what it returns.
+        productId: z.string().min(1, 'is required').toLowerCase(),
         quantity: z.number('must be a number').int('must be a positive integer').positive('must be a positive integer').max(1000),
       }),
     )

@@ -94,6 +94,17 @@ describe('GET /products/{id}', () => {
     expect(cache.stats).toMatchObject({ hits: 1, misses: 1, dbReads: 1 });
   });
 
+  test('an upper-case id is the same product and the same cache entry', async () => {
+    const cache = await freshCache();
+    const app = catalogApp({ products: pgProducts(db), cache, ping: () => db.ping() });
+    const upper = await call(app, 'GET', `/products/${ids[4].toUpperCase()}`);
+    const lower = await call(app, 'GET', `/products/${ids[4]}`);
+    expect(upper.status).toBe(200);
+    expect(upper.body.id).toBe(ids[4]);
+    expect([upper.headers.get('x-cache'), lower.headers.get('x-cache')]).toEqual(['miss', 'hit']);
+    expect(cache.stats.dbReads).toBe(1);
+  });
+
   test('404 PRODUCT_NOT_FOUND for an unknown and a malformed id', async () => {
     const app = catalogApp({ products: pgProducts(db), cache: await freshCache(), ping: () => db.ping() });
     for (const id of [randomUUID(), 'not-a-uuid', "1' OR '1'='1"]) {

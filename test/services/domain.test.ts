@@ -65,6 +65,17 @@ describe('orders', () => {
       }),
     ).toEqual(['items.1.productId']);
   });
+  test('the request lower-cases product ids, so case variants are one product', () => {
+    const id = 'abcdef00-0000-4000-8000-00000000000a';
+    expect(createOrderSchema.parse({ items: [{ productId: id.toUpperCase(), quantity: 1 }] }).items[0].productId).toBe(id);
+    const twice = createOrderSchema.safeParse({
+      items: [
+        { productId: id, quantity: 1 },
+        { productId: id.toUpperCase(), quantity: 1 },
+      ],
+    });
+    expect(twice.error?.issues.map((i) => i.path.join('.'))).toEqual(['items.1.productId']);
+  });
   test('prices the lines at the current price', () => {
     const r = priceOrder(
       {

@@ -162,6 +162,20 @@ describe('POST /orders', () => {
   });
 });
 
+describe('upper-case ids', () => {
+  test('an order of an existing product named in upper case is placed, and read back by an upper-case id', async () => {
+    const created = await call(app, 'POST', '/orders', {
+      token,
+      body: { items: [{ productId: product.cheap.toUpperCase(), quantity: 1 }] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.items[0].productId).toBe(product.cheap);
+    const read = await call(app, 'GET', `/orders/${created.body.orderId.toUpperCase()}`, { token });
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(created.body);
+  });
+});
+
 describe('GET /orders/{id}', () => {
   test("200 for the owner; 404 ORDER_NOT_FOUND for another user's, an unknown and a malformed id", async () => {
     const created = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });

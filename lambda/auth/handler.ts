@@ -1,4 +1,4 @@
 import { lambdaHandler } from '#shared/http.js';
 import { buildAuthApp } from './main.js';
 
-export const handler = lambdaHandler(buildAuthApp());
+export const handler = lambdaHandler(buildAuthApp);

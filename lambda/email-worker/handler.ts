@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
 import { loadEnv, redisEnv } from '#shared/env.js';
+import { initOnce } from '#shared/init.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { SendRateLimiter } from './rate-limiter.js';
 import { sesSender } from './sender.js';
@@ -13,12 +14,12 @@ const env = loadEnv({
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive(),
 });
 
-const ready = redisFromEnv(env).then((redis) =>
+const worker = initOnce(async () =>
   emailWorker({
     sender: sesSender(env.EMAIL_SENDER),
-    limiter: new SendRateLimiter(redis, env.EMAIL_RATE_PER_SECOND),
+    limiter: new SendRateLimiter(await redisFromEnv(env), env.EMAIL_RATE_PER_SECOND),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
   }),
 );
 
-export const handler = async (...args: Parameters<Awaited<typeof ready>>) => (await ready)(...args);
+export const handler = async (...args: Parameters<Awaited<ReturnType<typeof worker>>>) => (await worker())(...args);

@@ -15,8 +15,15 @@ local slot = math.max(now, nextFree)
 redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) * 100 + 60000)
 return slot - now`;
 
+/**
+ * Milliseconds between two sends: 5 % over 1000 / rate. The window is measured where the provider
+ * receives the calls, so a send delayed by a stalled event loop or a busy network must not land in the
+ * same second as the one `perSecond` slots later: it can be up to ~50 ms late before that happens.
+ */
+export const sendIntervalMs = (perSecond: number): number => Math.ceil((1000 / perSecond) * 1.05);
+
 export class SendRateLimiter {
-  /** Milliseconds between two sends; a little over 1000 / rate absorbs scheduling jitter. */
+  /** Milliseconds between two sends. */
   readonly intervalMs: number;
 
   constructor(
@@ -24,7 +31,7 @@ export class SendRateLimiter {
     perSecond: number,
     private readonly key = 'email:send-slot',
   ) {
-    this.intervalMs = Math.ceil(1000 / perSecond) + 2;
+    this.intervalMs = sendIntervalMs(perSecond);
   }
 
   /** Resolves when this caller may send. */

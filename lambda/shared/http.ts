@@ -6,6 +6,7 @@ import { handle } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { AppError, errorBody, validationError } from './errors.js';
+import { initOnce } from './init.js';
 import { logger, metrics, withRequestLogger } from './observability.js';
 
 /** Largest accepted request body. */
@@ -73,26 +74,15 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S
 export type AppSource = Hono | Promise<Hono> | (() => Hono | Promise<Hono>);
 
 /**
- * The Lambda entry of an app: API Gateway REST proxy events in, proxy results out. A builder starts
- * at once (during the cold start) and, if it fails (a secret or a connection not reachable yet), runs
- * again on the next invocation instead of leaving the warm container broken for good.
+ * The Lambda entry of an app: API Gateway REST proxy events in, proxy results out. A builder is
+ * retried on the next invocation if it fails (`initOnce`).
  */
 export function lambdaHandler(source: AppSource) {
-  const build = async () => handle(await (typeof source === 'function' ? source() : source));
-  let pending: ReturnType<typeof build> | undefined = build();
-  // Awaited by the first invocation; this only keeps an early failure from crashing the process.
-  pending.catch(() => undefined);
+  const adapter = initOnce(async () => handle(await (typeof source === 'function' ? source() : source)));
   return async (event: Parameters<ReturnType<typeof handle>>[0], context: Parameters<ReturnType<typeof handle>>[1]) => {
-    pending ??= build();
-    let handler: Awaited<typeof pending>;
+    const proxy = await adapter();
     try {
-      handler = await pending;
-    } catch (err) {
-      pending = undefined;
-      throw err;
-    }
-    try {
-      return await handler(event, context);
+      return await proxy(event, context);
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -1,4 +1,4 @@
-import { AppError, conflict, notFound } from '#shared/errors.js';
+import { AppError, conflict, notFound, validationError } from '#shared/errors.js';
 import type { CatalogInvalidation } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, jsonBody } from '#shared/http.js';
@@ -6,7 +6,7 @@ import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js'
 import type { RecentWrites } from '#shared/recent-writes.js';
 import type { TokenIssuer } from '#shared/tokens.js';
 import { Hono } from 'hono';
-import { createOrderSchema, priceOrder } from './domain.js';
+import { createOrderSchema, MAX_TOTAL_CENTS, priceOrder } from './domain.js';
 import type { OrderRepository } from './orders.js';
 
 export interface OrdersDeps {
@@ -37,6 +37,8 @@ export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: Order
       (products) => priceOrder(request, products),
     );
     if (!outcome.ok) {
+      if (outcome.reason === 'TOTAL_TOO_LARGE')
+        throw validationError([{ field: 'items', problem: `the total exceeds ${MAX_TOTAL_CENTS} cents: split the order` }]);
       if (outcome.reason === 'PRODUCT_NOT_FOUND') throw notFound('PRODUCT_NOT_FOUND', `No product ${outcome.productId}`);
       if (outcome.reason === 'INSUFFICIENT_STOCK') throw conflict('INSUFFICIENT_STOCK', `Not enough stock of ${outcome.productId}`);
       throw new AppError(400, 'MIXED_CURRENCY', 'All items of an order must share one currency', [

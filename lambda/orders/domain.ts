@@ -45,7 +45,11 @@ export interface Order {
 
 export type PricingOutcome =
   | { readonly ok: true; readonly lines: OrderLine[]; readonly totalCents: number; readonly currency: string }
-  | { readonly ok: false; readonly reason: 'PRODUCT_NOT_FOUND' | 'INSUFFICIENT_STOCK' | 'MIXED_CURRENCY'; readonly productId: string };
+  | { readonly ok: false; readonly reason: 'PRODUCT_NOT_FOUND' | 'INSUFFICIENT_STOCK' | 'MIXED_CURRENCY'; readonly productId: string }
+  | { readonly ok: false; readonly reason: 'TOTAL_TOO_LARGE' };
+
+/** `orders.total_cents` is a PostgreSQL integer: a larger total cannot be stored. */
+export const MAX_TOTAL_CENTS = 2 ** 31 - 1;
 
 /** Prices an order against the products as locked in the transaction: pure, so it is unit-tested. */
 export function priceOrder(request: OrderRequest, products: ReadonlyMap<string, PricedProduct>): PricingOutcome {
@@ -60,5 +64,6 @@ export function priceOrder(request: OrderRequest, products: ReadonlyMap<string, 
     lines.push({ productId: item.productId, quantity: item.quantity, unitPriceCents: product.priceCents });
   }
   const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+  if (totalCents > MAX_TOTAL_CENTS) return { ok: false, reason: 'TOTAL_TOO_LARGE' };
   return { ok: true, lines, totalCents, currency: currency! };
 }

@@ -96,6 +96,15 @@ describe('orders', () => {
       ],
     });
   });
+  test('a total past what total_cents holds (2^31 - 1) is refused; exactly that much is priced', () => {
+    const big = new Map<string, PricedProduct>(
+      [ID(4), ID(5), ID(6)].map((id) => [id, { id, priceCents: 1_000_000_000, currency: 'USD', stock: 5 }]),
+    );
+    const items = [ID(4), ID(5), ID(6)].map((productId) => ({ productId, quantity: 1 }));
+    expect(priceOrder({ items }, big)).toEqual({ ok: false, reason: 'TOTAL_TOO_LARGE' });
+    const exact = new Map<string, PricedProduct>([[ID(7), { id: ID(7), priceCents: 2 ** 31 - 1, currency: 'USD', stock: 1 }]]);
+    expect(priceOrder({ items: [{ productId: ID(7), quantity: 1 }] }, exact)).toMatchObject({ ok: true, totalCents: 2 ** 31 - 1 });
+  });
   test('an unknown product, too little stock and mixed currencies are refused with the product at fault', () => {
     expect(priceOrder({ items: [{ productId: ID(9), quantity: 1 }] }, stock)).toEqual({
       ok: false,

@@ -148,6 +148,16 @@ describe('POST /orders', () => {
     expect(rows[0].stock).toBe(96);
   });
 
+  test('400 VALIDATION_FAILED naming items when the total is too large to store, and nothing is written', async () => {
+    const pricey = [await addProduct(1_000_000_000, 5), await addProduct(1_000_000_000, 5), await addProduct(1_000_000_000, 5)];
+    const res = await call(app, 'POST', '/orders', { token, body: { items: pricey.map((productId) => ({ productId, quantity: 1 })) } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['items']);
+    const { rows } = await db.writer.query('SELECT stock FROM products WHERE id = ANY($1::uuid[])', [pricey]);
+    expect(rows.map((r) => r.stock)).toEqual([5, 5, 5]);
+  });
+
   test('409 INSUFFICIENT_STOCK; concurrent orders never oversell', async () => {
     const res = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.scarce, quantity: 3 }] } });
     expect(res.status).toBe(409);

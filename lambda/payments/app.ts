@@ -5,7 +5,8 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { Hono } from 'hono';
+import type { Context as LambdaContext } from 'aws-lambda';
+import { type Context, Hono } from 'hono';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
 import { AppError, notFound } from '#shared/errors.js';
 import { addHealth } from '#shared/health.js';
@@ -21,18 +22,41 @@ export interface PaymentsDeps {
   readonly ping: () => Promise<unknown>;
   /** How long a duplicate waits for the first request with its key before giving up. */
   readonly inProgressWaitMs?: number;
+  /**
+   * Off Lambda (the container), how long an unfinished payment holds its Idempotency-Key before a
+   * retry may take it over; on Lambda the invocation's remaining time is used instead.
+   * @default IN_PROGRESS_BUDGET_MS
+   */
+  readonly inProgressBudgetMs?: number;
 }
 
-export function paymentsApp({ pay, persistenceStore, tokens, ping, inProgressWaitMs = 10_000 }: PaymentsDeps) {
+/**
+ * The container has no Lambda deadline to bound an in-progress record by; without a bound, a process
+ * that dies mid-payment blocks its key for the record's whole 24 h. 30 s is well past a payment (a
+ * provider call and one transaction) yet short enough for a client's retry to go through.
+ */
+export const IN_PROGRESS_BUDGET_MS = 30_000;
+
+/** The Lambda context of the invocation, which the hono Lambda adapter puts in `c.env`; undefined off Lambda. */
+const lambdaContextOf = (c: Context): LambdaContext | undefined => (c.env as { lambdaContext?: LambdaContext } | undefined)?.lambdaContext;
+
+export function paymentsApp({
+  pay,
+  persistenceStore,
+  tokens,
+  ping,
+  inProgressWaitMs = 10_000,
+  inProgressBudgetMs = IN_PROGRESS_BUDGET_MS,
+}: PaymentsDeps) {
   // Key: the caller and their Idempotency-Key. Payload check: the same key with another body is refused.
-  const idempotentPay = makeIdempotent(pay, {
-    persistenceStore,
-    config: new IdempotencyConfig({
-      eventKeyJmesPath: '[userId, key]',
-      payloadValidationJmesPath: '[orderId, token]',
-      expiresAfterSeconds: 24 * 3600,
-    }),
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: '[userId, key]',
+    payloadValidationJmesPath: '[orderId, token]',
+    expiresAfterSeconds: 24 * 3600,
   });
+  const idempotentPay = makeIdempotent(pay, { persistenceStore, config });
+  // Powertools reads only getRemainingTimeInMillis, to set the in-progress record's expiry.
+  const containerBudget = { getRemainingTimeInMillis: () => inProgressBudgetMs } as LambdaContext;
 
   const app = createApp();
   addHealth(app, { database: ping });
@@ -44,6 +68,8 @@ export function paymentsApp({ pay, persistenceStore, tokens, ping, inProgressWai
     const orderId = canonicalOrderId(body.orderId);
     if (!orderId) throw notFound('ORDER_NOT_FOUND', `No order ${body.orderId}`);
     const input: PayInput = { userId: c.get('userId'), key, orderId, token: body.paymentMethod.token };
+    // Per request: on Lambda the context is the invocation's (one invocation at a time per instance).
+    config.registerLambdaContext(lambdaContextOf(c) ?? containerBudget);
     const deadline = Date.now() + inProgressWaitMs;
     for (;;) {
       try {

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context as LambdaContext } from 'aws-lambda';
+import { handle } from 'hono/aws-lambda';
 import { buildAuthApp } from '../../lambda/auth/main.js';
 import { buildOrdersApp } from '../../lambda/orders/main.js';
+import { IN_PROGRESS_BUDGET_MS, paymentsApp, type PaymentsDeps } from '../../lambda/payments/app.js';
 import { buildPaymentsApp } from '../../lambda/payments/main.js';
 import { canonicalOrderId, idempotencyKeySchema, renderConfirmation } from '../../lambda/payments/domain.js';
 import { SandboxProvider } from '../../lambda/payments/provider.js';
 import { sqsJobQueue } from '../../lambda/payments/queue.js';
 import { PaymentStore } from '../../lambda/payments/store.js';
+import { makePay, type PayInput } from '../../lambda/payments/usecase.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
-import { call } from '../support/http.js';
+import { tokenIssuerFromEnv } from '#shared/tokens.js';
+import { call, proxyEvent } from '../support/http.js';
 
 const env = process.env as Record<string, string>;
 const sqs = new SQSClient({});
@@ -225,6 +232,67 @@ describe('POST /payments', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(4);
     expect(keys.reduce((n, k) => n + chargesFor(k), 0)).toBe(1);
+  });
+});
+
+describe('a payment left in progress', () => {
+  /**
+   * The payments app on the real stores, whose first payment never finishes, as when its process
+   * dies mid-payment; later payments are real.
+   */
+  function appWhoseFirstPaymentDies(options: Pick<PaymentsDeps, 'inProgressBudgetMs' | 'inProgressWaitMs'> = {}) {
+    const persistenceStore = new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE });
+    const realPay = makePay({ store: new PaymentStore(db), provider, queue: sqsJobQueue(env.EMAIL_QUEUE_URL) });
+    let calls = 0;
+    const pay = (input: PayInput) => (++calls === 1 ? new Promise<never>(() => undefined) : realPay(input));
+    const app = paymentsApp({ pay, persistenceStore, tokens: tokenIssuerFromEnv(env as never), ping: async () => undefined, ...options });
+    return { app, persistenceStore };
+  }
+
+  /** The DynamoDB idempotency record of a payment, once it has been written. */
+  async function recordOf(store: DynamoDBPersistenceLayer, input: PayInput): Promise<IdempotencyRecord> {
+    for (let i = 0; ; i++) {
+      try {
+        return await store.getRecord(input as never);
+      } catch (err) {
+        if (i === 50) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  test('off Lambda, the record expires after the in-progress budget, and a retry with the same key pays once', async () => {
+    const { app, persistenceStore } = appWhoseFirstPaymentDies({ inProgressBudgetMs: 1_000, inProgressWaitMs: 5_000 });
+    const orderId = await newOrder();
+    const key = `key-${randomUUID()}`;
+    const request = { token, headers: { 'idempotency-key': key }, body: { orderId, paymentMethod: { token: 'tok_visa' } } };
+    const started = Date.now();
+    void call(app, 'POST', '/payments', request);
+    const record = await recordOf(persistenceStore, { userId: userIdOf(token), key, orderId, token: 'tok_visa' });
+    expect(record.getStatus()).toBe('INPROGRESS');
+    expect(record.inProgressExpiryTimestamp).toBeGreaterThanOrEqual(started + 1_000);
+    expect(record.inProgressExpiryTimestamp).toBeLessThanOrEqual(Date.now() + 1_000);
+
+    const retried = await call(app, 'POST', '/payments', request);
+    expect(retried.status).toBe(201);
+    expect(chargesFor(key)).toBe(1);
+  });
+
+  test("on Lambda, the record's in-progress expiry is the invocation's remaining time", async () => {
+    const { app, persistenceStore } = appWhoseFirstPaymentDies();
+    const orderId = await newOrder();
+    const key = `key-${randomUUID()}`;
+    const remainingMs = 5_000;
+    const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => remainingMs } as LambdaContext;
+    const event = proxyEvent('POST', '/payments', {
+      headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+      body: { orderId, paymentMethod: { token: 'tok_visa' } },
+    });
+    const started = Date.now();
+    void handle(app)(event, context);
+    const record = await recordOf(persistenceStore, { userId: userIdOf(token), key, orderId, token: 'tok_visa' });
+    expect(record.inProgressExpiryTimestamp).toBeGreaterThanOrEqual(started + remainingMs);
+    expect(record.inProgressExpiryTimestamp).toBeLessThan(started + IN_PROGRESS_BUDGET_MS);
   });
 });
 

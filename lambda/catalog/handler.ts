@@ -1,4 +1,4 @@
 import { lambdaHandler } from '#shared/http.js';
 import { buildCatalogApp } from './main.js';
 
-export const handler = lambdaHandler(buildCatalogApp());
+export const handler = lambdaHandler(buildCatalogApp);

@@ -1,4 +1,4 @@
 import { lambdaHandler } from '#shared/http.js';
 import { buildOrdersApp } from './main.js';
 
-export const handler = lambdaHandler(buildOrdersApp());
+export const handler = lambdaHandler(buildOrdersApp);

@@ -94,7 +94,14 @@ export async function startServer(source: AppSource, port = Number(process.env.P
   const resolved = await (typeof source === 'function' ? source() : source);
   const server = serve({ fetch: resolved.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' });
   logger.info('listening', { port });
-  const stop = () => server.close(() => process.exit(0));
+  // No invocation ends here to flush EMF metrics: publish them every minute, and on the way out.
+  const flush = setInterval(() => metrics.publishStoredMetrics(), 60_000);
+  flush.unref();
+  const stop = () => {
+    clearInterval(flush);
+    metrics.publishStoredMetrics();
+    server.close(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return server;

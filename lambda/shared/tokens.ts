@@ -19,8 +19,10 @@ export function tokenIssuer(key: () => Promise<string>, now: () => number = () =
       return { token, expiresIn: TOKEN_TTL_SECONDS };
     },
     async verify(token) {
+      // Outside the try: a key that cannot be read is our fault (5xx), not a bad token (401).
+      const signingKey = await key();
       try {
-        const payload = await verify(token, await key(), 'HS256');
+        const payload = await verify(token, signingKey, 'HS256');
         return typeof payload.sub === 'string' ? payload.sub : undefined;
       } catch {
         return undefined;

@@ -160,6 +160,13 @@ describe('tokens and passwords', () => {
     expect(await issuer.verify(old.token)).toBeUndefined();
     expect(await issuer.verify(`${token}x`)).toBeUndefined();
   });
+  test('a signing key that cannot be read is a fault, not an invalid token', async () => {
+    const { token } = await tokenIssuer(key).issue('user-1');
+    const unreachable = tokenIssuer(async () => {
+      throw new Error('Secrets Manager unreachable');
+    });
+    await expect(unreachable.verify(token)).rejects.toThrow('Secrets Manager unreachable');
+  });
   test('bearer header parsing', () => {
     expect(bearerToken('Bearer abc.def')).toBe('abc.def');
     expect(bearerToken('Basic abc')).toBeUndefined();

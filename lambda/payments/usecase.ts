@@ -14,6 +14,9 @@ export interface PayInput {
   readonly token: string;
 }
 
+/** The key the provider deduplicates charges by: the order and the client's Idempotency-Key. */
+export const providerIdempotencyKey = (input: Pick<PayInput, 'orderId' | 'key'>): string => `${input.orderId}:${input.key}`;
+
 export interface PayDeps {
   readonly store: PaymentStore;
   readonly provider: PaymentProvider;
@@ -38,7 +41,8 @@ export function makePay({ store, provider, queue, recentWrites }: PayDeps) {
           token: input.token,
           amountCents: order.totalCents,
           currency: order.currency,
-          idempotencyKey: input.key,
+          // Scoped: the client's key alone is only unique per caller, and the provider sees all of ours.
+          idempotencyKey: providerIdempotencyKey(input),
         });
       } catch (err) {
         if (err instanceof PaymentDeclined) {

@@ -41,7 +41,8 @@ const pay = (orderId: string, key: string, card = 'tok_visa', who = token) =>
     headers: { 'idempotency-key': key },
     body: { orderId, paymentMethod: { token: card } },
   });
-const chargesFor = (key: string) => provider.charges.filter((c) => c.idempotencyKey === key).length;
+/** Charges made under the client's Idempotency-Key `key` (the provider's key is scoped to the order). */
+const chargesFor = (key: string) => provider.charges.filter((c) => c.idempotencyKey.endsWith(`:${key}`)).length;
 const outboxRows = async (orderId: string) =>
   (await db.writer.query("SELECT id, sent_at FROM outbox WHERE payload->>'orderId' = $1", [orderId])).rows;
 
@@ -125,6 +126,15 @@ describe('POST /payments', () => {
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
     expect(chargesFor(key)).toBe(1);
+  });
+
+  test('two users with the same Idempotency-Key string are two charges under distinct provider keys', async () => {
+    const key = `key-${randomUUID()}`;
+    const [mine, theirs] = [await newOrder(), await newOrder(otherToken)];
+    expect((await pay(mine, key)).status).toBe(201);
+    expect((await pay(theirs, key, 'tok_visa', otherToken)).status).toBe(201);
+    const providerKeys = provider.charges.filter((c) => c.idempotencyKey.endsWith(key)).map((c) => c.idempotencyKey);
+    expect(providerKeys.sort()).toEqual([`${mine}:${key}`, `${theirs}:${key}`].sort());
   });
 
   test('422 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {

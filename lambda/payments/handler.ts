@@ -1,4 +1,4 @@
 import { lambdaHandler } from '#shared/http.js';
 import { buildPaymentsApp } from './main.js';
 
-export const handler = lambdaHandler(buildPaymentsApp());
+export const handler = lambdaHandler(buildPaymentsApp);

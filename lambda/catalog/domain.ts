@@ -1,3 +1,4 @@
+import { isUuid } from '#shared/ids.js';
 import { z } from 'zod';
 
 export interface Product {
@@ -14,8 +15,7 @@ export interface ProductPage {
   readonly nextCursor: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isProductId = (id: string): boolean => UUID.test(id);
+export const isProductId = isUuid;
 
 /** Opaque cursor: the last id of the previous page, base64url-encoded. */
 export const encodeCursor = (lastId: string): string => Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');

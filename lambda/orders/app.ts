@@ -1,3 +1,4 @@
+import { isUuid } from '#shared/ids.js';
 import { AppError, conflict, notFound, validationError } from '#shared/errors.js';
 import type { CatalogInvalidation } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
@@ -18,7 +19,6 @@ export interface OrdersDeps {
   readonly ping: () => Promise<unknown>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const orderEntity = (orderId: string): string => `order:${orderId}`;
 
 export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: OrdersDeps) {
@@ -29,7 +29,7 @@ export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: Order
 
   signedIn.post('/', async (c) => {
     const request = await jsonBody(c, createOrderSchema);
-    const malformed = request.items.findIndex((i) => !UUID.test(i.productId));
+    const malformed = request.items.findIndex((i) => !isUuid(i.productId));
     if (malformed >= 0) throw notFound('PRODUCT_NOT_FOUND', `No product ${request.items[malformed].productId}`);
     const { outcome, order } = await orders.create(
       c.get('userId'),
@@ -53,7 +53,7 @@ export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: Order
   signedIn.get('/:id', async (c) => {
     const id = c.req.param('id').toLowerCase();
     const missing = () => notFound('ORDER_NOT_FOUND', `No order ${id}`);
-    if (!UUID.test(id)) throw missing();
+    if (!isUuid(id)) throw missing();
     const position = await recentWrites.position(orderEntity(id));
     const { order, readFrom } = await orders.get(c.get('userId'), id, position === 'unknown' ? 'primary' : position);
     if (!order) throw missing();

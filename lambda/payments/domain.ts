@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from '#shared/ids.js';
 
 export const paymentRequestSchema = z.object({
   orderId: z.string().min(1, 'is required'),
@@ -6,18 +7,8 @@ export const paymentRequestSchema = z.object({
 });
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 
-// `guid`, not `uuid`: zod's `uuid` also checks the RFC version bits, which PostgreSQL's uuid type
-// (and the orders service's check) does not, so a stored id could be refused as malformed.
-const orderIdSchema = z.guid().transform((id) => id.toLowerCase());
-
-/**
- * The order id in PostgreSQL's canonical (lower-case) form, or undefined for a malformed one: no
- * order can have it, so it is "not found" rather than a fault of the database cast.
- */
-export function canonicalOrderId(raw: string): string | undefined {
-  const result = orderIdSchema.safeParse(raw);
-  return result.success ? result.data : undefined;
-}
+/** The order id in canonical form, or undefined for a malformed one (answered 404, not a fault). */
+export const canonicalOrderId = canonicalId;
 
 /** `Idempotency-Key`: 8–128 visible ASCII characters. */
 export const idempotencyKeySchema = z

@@ -1,20 +1,12 @@
-import { App, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ReadReplicatedDatabase, type ReadReplicatedDatabaseProps } from '../../lib/constructs/read-replicated-database.js';
+import { dataStackWithVpc } from './support/data-vpc.js';
 
 function build(props: Partial<ReadReplicatedDatabaseProps> = {}) {
-  const stack = new Stack(new App(), 'Data', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 1,
-    subnetConfiguration: [
-      { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'App', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ],
-  });
+  const { stack, vpc } = dataStackWithVpc();
   const db = new ReadReplicatedDatabase(stack, 'Database', {
     vpc,
     subnets: { subnetGroupName: 'Data' },

@@ -1,21 +1,13 @@
-import { App, type CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { IConstruct } from 'constructs';
 import { ReplicatedCache, type ReplicatedCacheProps } from '../../lib/constructs/replicated-cache.js';
+import { dataStackWithVpc } from './support/data-vpc.js';
 
 /** `consume` adds what a consumer would, before the template is taken. */
 function build(props: Partial<ReplicatedCacheProps> = {}, consume?: (cache: ReplicatedCache, vpc: ec2.Vpc) => void) {
-  const stack = new Stack(new App(), 'Data', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 1,
-    subnetConfiguration: [
-      { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'App', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ],
-  });
+  const { stack, vpc } = dataStackWithVpc();
   const cache = new ReplicatedCache(stack, 'Cache', {
     vpc,
     subnets: { subnetGroupName: 'Data' },

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { MIGRATIONS_DIR, SchemaMigrations } from '../../lib/constructs/schema-migrations.js';
+import { dataStackWithVpc } from './support/data-vpc.js';
 
 interface Options {
   readonly inVpc?: boolean;
@@ -14,18 +15,7 @@ interface Options {
 }
 
 function build({ inVpc = true, migrationsDir }: Options = {}) {
-  // No esbuild: these tests are about the resources, not the bundle.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'Data', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 1,
-    subnetConfiguration: [
-      { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'App', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ],
-  });
+  const { stack, vpc } = dataStackWithVpc();
   const dbSg = new ec2.SecurityGroup(stack, 'DbSg', { vpc, allowAllOutbound: false });
   const secret = new secretsmanager.Secret(stack, 'DbSecret');
   const migrations = new SchemaMigrations(stack, 'Migrations', {

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { invalidateProduct } from '../lambda/catalog/app.js';
-import { ReadThroughCache } from '../lambda/catalog/cache.js';
+import { RedisCatalogInvalidation } from '../lambda/shared/catalog-cache.js';
 import { connectRedis, createRedis } from '../lambda/shared/redis.js';
 import { LOCAL_DB, ensureLocalDatabase } from './local-env.js';
 
@@ -63,8 +62,7 @@ async function main(): Promise<void> {
   );
   try {
     const ids = await seed(client);
-    const cache = new ReadThroughCache(redis, 60);
-    for (const id of ids) await invalidateProduct(cache, id);
+    await new RedisCatalogInvalidation(redis).productsChanged(ids);
     console.log(`seeded ${ids.length} products into ${LOCAL_DB}`);
   } finally {
     redis.disconnect();

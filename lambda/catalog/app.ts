@@ -39,9 +39,3 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
   });
   return app;
 }
-
-/** After a product write: its own key and every page go. */
-export async function invalidateProduct(cache: ReadThroughCache, id: string): Promise<void> {
-  await cache.invalidate(productKey(id));
-  await cache.bump(PAGES_VERSION_KEY);
-}

@@ -46,18 +46,9 @@ export class ReadThroughCache {
     return loading;
   }
 
-  /** Drops keys after a write, so the next read sees it. */
-  async invalidate(...keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.safe(() => this.redis.del(...keys));
-  }
-
   /** A counter shared by all processes, e.g. a version that invalidates every page at once. */
   async version(key: string): Promise<string> {
     return (await this.safe(() => this.redis.get(key))) ?? '0';
-  }
-
-  async bump(key: string): Promise<void> {
-    await this.safe(() => this.redis.incr(key));
   }
 
   private async loadOnce<T>(key: string, load: () => Promise<T>, redisDown: boolean): Promise<CacheResult<T>> {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { catalogApp, invalidateProduct } from '../../lambda/catalog/app.js';
+import { catalogApp } from '../../lambda/catalog/app.js';
+import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { ReadThroughCache } from '../../lambda/catalog/cache.js';
 import { decodeCursor, encodeCursor, toPage } from '../../lambda/catalog/domain.js';
 import { pgProducts } from '../../lambda/catalog/products.js';
@@ -147,12 +148,13 @@ describe('GET /products/{id}', () => {
   });
 
   test('a product write invalidates its key and every page', async () => {
-    const cache = await freshCache();
+    const client = await redisAt(6379);
+    const cache = new ReadThroughCache(client, 60);
     const app = catalogApp({ products: pgProducts(db), cache, ping: () => db.ping() });
     await call(app, 'GET', `/products/${ids[3]}`);
     await call(app, 'GET', '/products?limit=100');
     await db.writer.query("UPDATE products SET name = 'Renamed' WHERE id = $1", [ids[3]]);
-    await invalidateProduct(cache, ids[3]);
+    await new RedisCatalogInvalidation(client).productsChanged([ids[3]]);
     const product = await call(app, 'GET', `/products/${ids[3]}`);
     expect(product.headers.get('x-cache')).toBe('miss');
     expect(product.body.name).toBe('Renamed');

@@ -205,7 +205,7 @@ describe('GET /orders/{id}', () => {
 });
 
 describe('read/write split against a real streaming replica', () => {
-  const replica = new StreamingReplica(5433);
+  const replica = new StreamingReplica();
   let split: Awaited<ReturnType<typeof buildOrdersApp>>;
   let splitDb: Database;
   let redis: Redis;

@@ -14,7 +14,7 @@ const asPostgres = (cmd: string, args: string[]) =>
  */
 export class StreamingReplica {
   readonly dir: string;
-  constructor(readonly port = 5433) {
+  constructor(readonly port = Number(process.env.TEST_REPLICA_PORT ?? 5433)) {
     this.dir = `/tmp/storefront-replica-${port}`;
   }
 

@@ -11,7 +11,7 @@ export interface SentEmail {
 
 /** Every email MiniStack's SES has accepted, all accounts together. */
 export async function sentEmails(): Promise<SentEmail[]> {
-  const res = await fetch('http://127.0.0.1:4566/_ministack/ses/messages');
+  const res = await fetch(`${process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566'}/_ministack/ses/messages`);
   if (!res.ok) throw new Error(`MiniStack SES outbox answered ${res.status}`);
   const body = (await res.json()) as { messages: Record<string, SentEmail[]> };
   return Object.values(body.messages).flat();

@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy, Stage, type StageProps } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, Stage, type StageProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { OmitSecurityGroupRules } from './aspects/omit-security-group-rules.js';
 import type { StageConfig } from './config/index.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { CdnStack } from './stacks/cdn-stack.js';
@@ -98,6 +99,7 @@ export class StorefrontStage extends Stage {
         return fn;
       },
       compute: config.services,
+      containers: config.containers,
       waf: config.waf,
       regionalWebAcl: config.waf.regionalAcl,
       throttle: config.api.throttle,
@@ -142,5 +144,7 @@ export class StorefrontStage extends Stage {
       alarmEmail: config.alarmEmail,
       alarms: config.alarms,
     });
+
+    if (config.network.securityGroupRules === false) Aspects.of(this).add(new OmitSecurityGroupRules());
   }
 }

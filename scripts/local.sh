@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm run local`: deploys every stack of the `local` stage to MiniStack on 127.0.0.1:4566 and seeds
-# the demo catalog. `npm run local:down` stops what this script started. Safe to run twice (the
-# second run is a CloudFormation update). Each step prints its name; a failure names the step and
-# what to do.
+# the demo catalog. With a Docker engine it deploys prod's compute shape (config `local-containers`:
+# Fargate tasks behind the emulator's ALB, a real streaming replica); without one, the all-Lambda
+# shape (config `local`). STOREFRONT_LOCAL_SHAPE=lambda|containers forces one. `npm run local:down`
+# stops and removes what this script started. Safe to run twice (the second run is a CloudFormation
+# update). Each step prints its name; a failure names the step and what to do.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -30,6 +32,9 @@ on_error() {
     *bootstrap*) hint="MiniStack must answer on $AWS_ENDPOINT_URL; try 'scripts/ministack.sh reset' and rerun" ;;
     *deploy*) hint="read the CloudFormation error above; a stack stuck in *_FAILED can be removed with 'npm run local:down -- --reset' before a rerun" ;;
     *page*) hint="the Cdn stack must be deployed (output SiteBucketName in cdk-outputs.local.json); rerun 'npm run local'" ;;
+    *Docker*|*bridge*) hint="start the Docker engine (dockerd) or run STOREFRONT_LOCAL_SHAPE=lambda npm run local" ;;
+    *image*) hint="see the docker output above; 'docker images' lists what is built" ;;
+    *replica*) hint="the replica is a pg_basebackup of 127.0.0.1:5432 (needs 'bash scripts/ensure-local-services.sh' and root or the postgres user)" ;;
     *seed*) hint="the database 'storefront' must exist and be migrated (the Data stack's migration resource); run 'npm run db:migrate' then 'npm run db:seed'" ;;
     *) hint="see the output above" ;;
   esac
@@ -37,18 +42,59 @@ on_error() {
 }
 trap on_error ERR
 
+STARTED=.local/started-by-local
+started() { grep -qx "$1" "$STARTED" 2>/dev/null; }
+record() { started "$1" || echo "$1" >>"$STARTED"; }
+PORT="${MINISTACK_PORT:-4566}"
+SHOP_REDIS_PIDFILE="$ROOT/.local/shop-redis.pid"
+FORWARD_PIDFILE="$ROOT/.local/bridge-forward-$PORT.pid"
+
 if [ "${1:-}" = "down" ]; then
-  # Only stops what `npm run local` started (recorded in .local/started-by-local).
+  # Only stops and removes what `npm run local` started (recorded in .local/started-by-local).
   if [ "${2:-}" = "--reset" ]; then curl -fsS -X POST "$AWS_ENDPOINT_URL/_ministack/reset" >/dev/null || true; fi
-  if grep -qx ministack .local/started-by-local 2>/dev/null; then scripts/ministack.sh stop; fi
-  rm -f .local/started-by-local
+  if started ministack; then scripts/ministack.sh stop; fi
+  if started containers; then
+    # MiniStack removes its task containers when it stops; these are the ones left by a crash.
+    left="$(docker ps -aq --filter "label=ministack.instance=$(hostname):$PORT" 2>/dev/null || true)"
+    [ -z "$left" ] || docker rm -f $left >/dev/null
+    images="$(docker images -q --filter label=storefront.local=service-image | sort -u)"
+    [ -z "$images" ] || docker rmi -f $images >/dev/null 2>&1 || true
+    docker image prune -f --filter label=storefront.local=service-image >/dev/null 2>&1 || true
+    echo "local: removed the task containers and service images (the base image stays: scripts/container-base-image.sh)" >&2
+  fi
+  if started shop-redis && [ -f "$SHOP_REDIS_PIDFILE" ]; then
+    kill "$(cat "$SHOP_REDIS_PIDFILE")" 2>/dev/null || true
+    rm -f "$SHOP_REDIS_PIDFILE"
+    echo "local: stopped the shop's Redis" >&2
+  fi
+  if started replica; then npx tsx scripts/local-replica.ts stop; fi
+  if started bridge-forward && [ -f "$FORWARD_PIDFILE" ]; then
+    kill "$(cat "$FORWARD_PIDFILE")" 2>/dev/null || true
+    rm -f "$FORWARD_PIDFILE"
+  fi
+  rm -f "$STARTED"
   exit 0
 fi
+
+# Which shape: prod's (containers) where a Docker engine answers, else all-Lambda.
+SHAPE="${STOREFRONT_LOCAL_SHAPE:-}"
+if [ -z "$SHAPE" ]; then
+  if docker info >/dev/null 2>&1; then SHAPE=containers; else
+    SHAPE=lambda
+    echo "local: no Docker engine answers ('docker info'): deploying the all-Lambda shape (config 'local'); start dockerd for prod's container shape" >&2
+  fi
+fi
+case "$SHAPE" in
+  containers) CONFIG=local-containers ;;
+  lambda) CONFIG=local ;;
+  *) echo "STOREFRONT_LOCAL_SHAPE must be 'containers' or 'lambda', not '$SHAPE'" >&2; exit 2 ;;
+esac
+echo "$SHAPE" >.local/shape
 
 step "MiniStack (pinned, in .venv) on $AWS_ENDPOINT_URL"
 if ! scripts/ministack.sh status >/dev/null 2>&1; then
   scripts/ministack.sh start
-  echo ministack >>.local/started-by-local
+  record ministack
 else
   echo "reusing the running MiniStack" >&2
 fi
@@ -58,15 +104,58 @@ scripts/ensure-local-services.sh
 psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'storefront'" | grep -q 1 \
   || createdb -h 127.0.0.1 -U postgres storefront
 
-step "cdk bootstrap aws://000000000000/us-east-1"
-npx cdk bootstrap aws://000000000000/us-east-1 -c stage=local --quiet
+REDIS_PORT=6379
+if [ "$SHAPE" = containers ]; then
+  # Values of lib/config/stages/local-containers.ts.
+  BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6380
+  step "Docker bridge at $BRIDGE: the emulator and PostgreSQL forwarded there"
+  gateway="$(docker network inspect bridge -f '{{ (index .IPAM.Config 0).Gateway }}')"
+  [ "$gateway" = "$BRIDGE" ] || { echo "Docker's bridge gateway is $gateway, lib/config/stages/local-containers.ts expects $BRIDGE" >&2; false; }
+  if ! { [ -f "$FORWARD_PIDFILE" ] && kill -0 "$(cat "$FORWARD_PIDFILE")" 2>/dev/null; }; then
+    nohup node --import tsx scripts/bridge-forward.ts "$BRIDGE" "$PORT" 5432 >.local/bridge-forward-$PORT.log 2>&1 &
+    echo $! >"$FORWARD_PIDFILE"
+    record bridge-forward
+    for _ in $(seq 1 40); do curl -fsS -m 1 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null 2>&1 && break; sleep 0.25; done
+  fi
+  curl -fsS -m 2 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null
 
-step "cdk deploy (every stack of the local stage)"
-npx cdk deploy '**' -c stage=local --require-approval never --concurrency 2 \
+  step "read replica: a streaming replica of 127.0.0.1:5432 on :$REPLICA_PORT"
+  if pg_isready -q -h 127.0.0.1 -p "$REPLICA_PORT"; then echo "reusing the running replica" >&2; else
+    npx tsx scripts/local-replica.ts start
+    record replica
+  fi
+
+  step "the shop's Redis on $BRIDGE:$REDIS_PORT (its own, so a drill can stop it)"
+  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then echo "reusing the running Redis" >&2; else
+    redis-server --daemonize yes --bind 127.0.0.1 "$BRIDGE" --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir "$ROOT/.local" --pidfile "$SHOP_REDIS_PIDFILE" --logfile "$ROOT/.local/shop-redis.log"
+    for _ in $(seq 1 30); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+    record shop-redis
+  fi
+
+  step "container base image (Node.js 24, built offline, once per machine)"
+  scripts/container-base-image.sh
+fi
+
+step "cdk bootstrap aws://000000000000/us-east-1"
+npx cdk bootstrap aws://000000000000/us-east-1 -c stage=$CONFIG --quiet
+
+step "cdk synth (config $CONFIG)"
+rm -rf cdk.out.local
+npx cdk synth '**' -c stage=$CONFIG --quiet -o cdk.out.local >/dev/null
+
+if [ "$SHAPE" = containers ]; then
+  step "service images into the emulator's ECR"
+  record containers
+  npx tsx scripts/container-images.ts cdk.out.local
+fi
+
+step "cdk deploy (every stack of the local stage, config $CONFIG)"
+npx cdk deploy --app cdk.out.local '**' --require-approval never --concurrency 2 \
   --outputs-file "$OUTPUTS" --progress events
 
 step "seed the demo catalog"
-DB_WRITER_HOST=127.0.0.1 DB_PORT=5432 DB_NAME=storefront npm run --silent db:seed
+DB_WRITER_HOST=127.0.0.1 DB_PORT=5432 DB_NAME=storefront REDIS_PORT=$REDIS_PORT npm run --silent db:seed
 
 step "storefront page into the site bucket"
 npx tsx scripts/publish-page.ts

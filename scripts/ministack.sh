@@ -3,6 +3,8 @@
 # Usage: scripts/ministack.sh start|stop|status|reset
 set -euo pipefail
 MINISTACK_VERSION="1.5.33"
+# MiniStack runs ECS tasks as containers through the Docker SDK for Python when it can import it.
+DOCKER_SDK_VERSION="7.2.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PORT="${MINISTACK_PORT:-4566}"
@@ -15,10 +17,11 @@ PIDFILE="$ROOT/.local/ministack$SUFFIX.pid"
 healthy() { curl -fsS -m 2 "$URL/_ministack/health" >/dev/null 2>&1; }
 
 install() {
-  if [ ! -x "$VENV/bin/ministack" ] || [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("ministack"))' 2>/dev/null)" != "$MINISTACK_VERSION" ]; then
-    echo "ministack: installing ministack==$MINISTACK_VERSION into $VENV" >&2
+  local want="$MINISTACK_VERSION $DOCKER_SDK_VERSION"
+  if [ ! -x "$VENV/bin/ministack" ] || [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("ministack"), m.version("docker"))' 2>/dev/null)" != "$want" ]; then
+    echo "ministack: installing ministack==$MINISTACK_VERSION and docker==$DOCKER_SDK_VERSION into $VENV" >&2
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION" "docker==$DOCKER_SDK_VERSION"
   fi
 }
 

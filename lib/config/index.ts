@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { type StageConfig, stageConfigSchema } from './schema.js';
 import { dev } from './stages/dev.js';
 import { local } from './stages/local.js';
+import { localContainers } from './stages/local-containers.js';
 import { prod } from './stages/prod.js';
 
 export * from './schema.js';
 
-/** The stages this app knows; `-c stage=NAME` picks one. */
-export const STAGES: Readonly<Record<string, unknown>> = { local, dev, prod };
+/** The stages this app knows; `-c stage=NAME` picks one. `local-containers` is the `local` stage in prod's compute shape. */
+export const STAGES: Readonly<Record<string, unknown>> = { local, 'local-containers': localContainers, dev, prod };
 
 /** Thrown for an unknown stage or an invalid value; the message names the field and what it accepts. */
 export class StageConfigError extends Error {

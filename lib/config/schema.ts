@@ -29,6 +29,22 @@ const fargateCompute = z
   .refine((c) => c.maxTasks >= c.minTasks, { message: 'maxTasks must be >= minTasks', path: ['maxTasks'] });
 const compute = z.discriminatedUnion('kind', [lambdaCompute, fargateCompute]);
 
+/** How the Fargate services' image is built and how the REST API reaches their load balancer. */
+const containers = z.strictObject({
+  /** CPU of the tasks, and so of the image built for them (an amd64 image on ARM64 tasks is `exec format error`). */
+  architecture: z.enum(['arm64', 'x86_64']),
+  /** Base image of the service image (the Dockerfile's `BASE_IMAGE` build argument): a Node.js 24 image. */
+  baseImage: z.string().min(1),
+  /**
+   * `vpcLink`: a private integration through a VPC link V2 (AWS). `emulator`: plain HTTP to the load
+   * balancer's data plane at `<baseUrl>/<load balancer name>` (MiniStack serves no VPC link).
+   */
+  loadBalancerAccess: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('vpcLink') }),
+    z.strictObject({ kind: z.literal('emulator'), baseUrl: z.url() }),
+  ]),
+});
+
 const rdsDatabase = z.strictObject({
   kind: z.literal('rds'),
   /** e.g. `t4g.micro`: instance class and size as in `ec2.InstanceType`. */
@@ -80,11 +96,19 @@ export const stageConfigSchema = z
       restrictDefaultSecurityGroup: z.boolean().optional(),
       /** Interface endpoints for Secrets Manager and SQS when natGateways is 0 (MiniStack's VPC has no CidrBlock attribute their security group needs). Default true. */
       interfaceEndpoints: z.boolean().optional(),
+      /**
+       * Security-group rules between two groups, which CDK writes as standalone
+       * AWS::EC2::SecurityGroupIngress/Egress resources. `false` omits them (MiniStack 1.5.33 has no
+       * handler for those types and enforces no security groups; ADR 0016). Default true.
+       */
+      securityGroupRules: z.boolean().optional(),
     }),
     database: z.discriminatedUnion('kind', [rdsDatabase, externalDatabase]),
     cache: z.discriminatedUnion('kind', [elastiCache, externalCache]),
     cacheTtlSeconds: z.number().int().min(1).max(86_400),
     services: z.strictObject({ auth: compute, catalog: compute, orders: compute, payments: compute }),
+    /** @default - ARM64 tasks from `node:24-alpine` (public ECR), reached through a VPC link */
+    containers: containers.optional(),
     waf: z.strictObject({
       requestsPerIp: wafLimit,
       loginRequestsPerIp: wafLimit,
@@ -136,7 +160,8 @@ export const stageConfigSchema = z
       });
     }
     const usesFargate = Object.values(c.services).some((s) => s.kind === 'fargate');
-    if (usesFargate && c.network.natGateways === 0) {
+    // The emulator runs tasks from the local Docker cache and its own endpoint: no NAT there.
+    if (usesFargate && c.network.natGateways === 0 && c.containers?.loadBalancerAccess.kind !== 'emulator') {
       ctx.addIssue({
         code: 'custom',
         path: ['network', 'natGateways'],
@@ -152,3 +177,11 @@ export type StageConfig = z.infer<typeof stageConfigSchema>;
 export type ComputeConfig = z.infer<typeof compute>;
 export type DatabaseConfig = StageConfig['database'];
 export type CacheConfig = StageConfig['cache'];
+export type ContainersConfig = z.infer<typeof containers>;
+
+/** What a stage without a `containers` block gets: the AWS shape. */
+export const DEFAULT_CONTAINERS: ContainersConfig = {
+  architecture: 'arm64',
+  baseImage: 'public.ecr.aws/docker/library/node:24-alpine',
+  loadBalancerAccess: { kind: 'vpcLink' },
+};

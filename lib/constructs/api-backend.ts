@@ -39,6 +39,15 @@ export abstract class ApiBackend {
     return new LoadBalancerBackend(vpcLink, loadBalancer, listenerPort);
   }
 
+  /**
+   * Plain HTTP proxy to a load balancer's address, no VPC link: for an emulator whose data plane
+   * serves load balancers at `<baseUrl>/<load balancer name>` (MiniStack's `/_alb/<name>`). The path
+   * after it is the one a VPC link sends, so the ALB rules see the same paths as on AWS.
+   */
+  static loadBalancerUrl(baseUrl: string, loadBalancer: elbv2.IApplicationLoadBalancer): ApiBackend {
+    return new LoadBalancerUrlBackend(`${baseUrl.replace(/\/$/, '')}/${loadBalancer.loadBalancerName}`);
+  }
+
   /** Integration for one route; `scope` owns any helper construct the integration needs. */
   abstract bind(scope: Construct, route: BackendRoute): BoundBackend;
 }
@@ -57,6 +66,29 @@ class LambdaBackend extends ApiBackend {
   }
 }
 
+/** `integration.request.path.<p>` from `method.request.path.<p>` for each `{p}` of a route. */
+function pathParameters(route: BackendRoute): Record<string, string> {
+  const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  return Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`]));
+}
+
+class LoadBalancerUrlBackend extends ApiBackend {
+  constructor(private readonly baseUrl: string) {
+    super();
+  }
+
+  bind(_scope: Construct, route: BackendRoute): BoundBackend {
+    return {
+      integration: new apigateway.Integration({
+        type: apigateway.IntegrationType.HTTP_PROXY,
+        integrationHttpMethod: route.method,
+        uri: `${this.baseUrl}${route.path}`,
+        options: { requestParameters: pathParameters(route) },
+      }),
+    };
+  }
+}
+
 class LoadBalancerBackend extends ApiBackend {
   constructor(
     private readonly vpcLink: apigwv2.IVpcLink,
@@ -72,7 +104,6 @@ class LoadBalancerBackend extends ApiBackend {
     const link =
       (scope.node.tryFindChild('VpcLinkV2') as apigateway.IVpcLink | undefined) ??
       apigateway.VpcLink.fromVpcLinkId(scope, 'VpcLinkV2', this.vpcLink.vpcLinkId);
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     return {
       integration: new apigateway.Integration({
         type: apigateway.IntegrationType.HTTP_PROXY,
@@ -81,7 +112,7 @@ class LoadBalancerBackend extends ApiBackend {
         options: {
           connectionType: apigateway.ConnectionType.VPC_LINK,
           vpcLink: link,
-          requestParameters: Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`])),
+          requestParameters: pathParameters(route),
         },
       }),
       integrationTarget: this.loadBalancer.loadBalancerArn,

@@ -29,6 +29,12 @@ export interface ContainerPlatformProps {
    * @default false
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Create the VPC link V2 through which the REST API reaches the ALB. Off only where API Gateway
+   * reaches the load balancer another way (the emulator's data plane, which has no VPC link).
+   * @default true
+   */
+  readonly vpcLink?: boolean;
 }
 
 /** Body of the listener's default answer, in the services' error shape. */
@@ -43,7 +49,8 @@ export class ContainerPlatform extends Construct {
   readonly cluster: ecs.Cluster;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly listener: elbv2.ApplicationListener;
-  readonly vpcLink: apigwv2.VpcLink;
+  /** Undefined when `vpcLink` is off. */
+  readonly vpcLink?: apigwv2.VpcLink;
 
   constructor(scope: Construct, id: string, props: ContainerPlatformProps) {
     super(scope, id);
@@ -76,6 +83,7 @@ export class ContainerPlatform extends Construct {
     const plainHttp = 'Internal ALB reached only from the VPC link security group; TLS ends at CloudFront and API Gateway (ADR 0010)';
     skipCheckov(this.listener, { id: 'CKV_AWS_2', comment: plainHttp }, { id: 'CKV_AWS_103', comment: plainHttp });
 
+    if (props.vpcLink === false) return;
     const linkSecurityGroup = new ec2.SecurityGroup(this, 'VpcLinkSecurityGroup', {
       vpc: props.vpc,
       description: 'API Gateway VPC link to the internal ALB',

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,7 @@ import { buildSync } from 'esbuild';
 /** Port every service's `server.ts` listens on (runtime contract: `PORT`, default 8080). */
 export const CONTAINER_PORT = 8080;
 const DOCKERFILE_DIR = path.join(__dirname, 'container-image');
+const DEFAULT_BASE_IMAGE = 'public.ecr.aws/docker/library/node:24-alpine';
 
 export interface ContainerServiceProps {
   /** Cluster the service runs in; its VPC hosts the target group. */
@@ -30,8 +32,18 @@ export interface ContainerServiceProps {
   readonly environment?: Record<string, string>;
   /** Tasks always running. */
   readonly minTasks: number;
-  /** Upper bound for autoscaling. */
+  /** Upper bound for autoscaling; equal to `minTasks`, the service runs a fixed count with no scaling policy. */
   readonly maxTasks: number;
+  /**
+   * CPU of the tasks; the image is built for the same one, whatever the build host is.
+   * @default 'arm64'
+   */
+  readonly architecture?: 'arm64' | 'x86_64';
+  /**
+   * Node.js 24 base image (the Dockerfile's `BASE_IMAGE` build argument).
+   * @default 'public.ecr.aws/docker/library/node:24-alpine'
+   */
+  readonly baseImage?: string;
   /**
    * vCPU units of the task.
    * @default 256
@@ -106,16 +118,21 @@ export class ContainerService extends Construct implements iam.IGrantable, ec2.I
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
 
+    const arm = (props.architecture ?? 'arm64') === 'arm64';
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu ?? 256,
       memoryLimitMiB: props.memoryLimitMiB ?? 512,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     taskDefinition.addContainer('App', {
-      image: ecs.ContainerImage.fromAsset(bundleServer(props.entry)),
+      // The platform follows the task's CPU: without it an x86 build host pushes an amd64 image.
+      image: ecs.ContainerImage.fromAsset(bundleServer(props.entry), {
+        platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+        buildArgs: { BASE_IMAGE: props.baseImage ?? DEFAULT_BASE_IMAGE },
+      }),
       environment: { ...props.environment, PORT: String(CONTAINER_PORT) },
       portMappings: [{ containerPort: CONTAINER_PORT }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: id.toLowerCase(), logGroup: this.logGroup }),
@@ -170,12 +187,14 @@ export class ContainerService extends Construct implements iam.IGrantable, ec2.I
       targetGroups: [this.targetGroup],
     });
 
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks });
-    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: props.targetCpuPercent ?? 60 });
-    scaling.scaleOnRequestCount('Requests', {
-      requestsPerTarget: props.requestsPerTarget ?? 1000,
-      targetGroup: this.targetGroup,
-    });
+    if (props.maxTasks > props.minTasks) {
+      const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks });
+      scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: props.targetCpuPercent ?? 60 });
+      scaling.scaleOnRequestCount('Requests', {
+        requestsPerTarget: props.requestsPerTarget ?? 1000,
+        targetGroup: this.targetGroup,
+      });
+    }
 
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

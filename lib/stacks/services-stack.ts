@@ -18,7 +18,7 @@ import { type ApiService, StorefrontApi, type Throttle } from '../constructs/sto
 import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
 import { EmailPipeline } from '../constructs/email-pipeline.js';
 import { METRICS_NAMESPACE } from '../constructs/service-function.js';
-import type { ComputeConfig } from '../config/index.js';
+import { type ComputeConfig, type ContainersConfig, DEFAULT_CONTAINERS } from '../config/index.js';
 import type { PublicApi } from './cdn-stack.js';
 import { LOGIN_PATH, type WafLimits } from './edge-stack.js';
 
@@ -75,6 +75,11 @@ export interface ServicesStackProps extends StackProps {
   readonly buildFunction: (scope: Construct, id: string, spec: FunctionSpec) => BuiltFunction;
   /** Compute of each HTTP service in this stage. */
   readonly compute: Record<ApiService, ServiceCompute>;
+  /**
+   * CPU and base image of the Fargate services, and how the REST API reaches their load balancer.
+   * @default DEFAULT_CONTAINERS (ARM64 tasks from node:24-alpine, reached through a VPC link V2)
+   */
+  readonly containers?: ContainersConfig;
   /** Regional WAF limits (behind CloudFront, a backstop to the edge ACL). */
   readonly waf: WafLimits;
   /**
@@ -207,10 +212,20 @@ export class ServicesStack extends Stack {
       },
     };
 
+    const containers = props.containers ?? DEFAULT_CONTAINERS;
+    const access = containers.loadBalancerAccess;
     if (SERVICES.some((s) => props.compute[s].kind === 'fargate')) {
-      this.platform = new ContainerPlatform(this, 'ContainerPlatform', { vpc: props.vpc, vpcSubnets: props.appSubnets });
+      this.platform = new ContainerPlatform(this, 'ContainerPlatform', {
+        vpc: props.vpc,
+        vpcSubnets: props.appSubnets,
+        vpcLink: access.kind === 'vpcLink',
+      });
     }
     const platform = this.platform;
+    const loadBalancerBackend = (p: ContainerPlatform) =>
+      access.kind === 'emulator'
+        ? ApiBackend.loadBalancerUrl(access.baseUrl, p.loadBalancer)
+        : ApiBackend.privateLoadBalancer(p.vpcLink!, p.loadBalancer);
 
     const backends = {} as Record<ApiService, ApiBackend>;
     const runtimes = {} as Record<ApiService, ServiceRuntime>;
@@ -232,8 +247,10 @@ export class ServicesStack extends Stack {
           logRetention: props.logRetention,
           logRemovalPolicy: props.removalPolicy,
           vpcSubnets: props.appSubnets,
+          architecture: containers.architecture,
+          baseImage: containers.baseImage,
         });
-        backends[service] = ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer);
+        backends[service] = loadBalancerBackend(platform);
       } else {
         const fn = props.buildFunction(this, `${id}Function`, {
           service,
@@ -320,3 +337,4 @@ export class ServicesStack extends Stack {
     }
   }
 }
+

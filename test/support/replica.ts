@@ -14,7 +14,14 @@ const asPostgres = (cmd: string, args: string[]) =>
  */
 export class StreamingReplica {
   readonly dir: string;
-  constructor(readonly port = Number(process.env.TEST_REPLICA_PORT ?? 5433)) {
+  /**
+   * `network`: where the replica listens besides its socket and which clients it trusts, e.g. also
+   * Docker's bridge for the local shop's task containers.
+   */
+  constructor(
+    readonly port = Number(process.env.TEST_REPLICA_PORT ?? 5433),
+    private readonly network: { listen: readonly string[]; trust: readonly string[] } = { listen: ['127.0.0.1'], trust: ['127.0.0.1/32'] },
+  ) {
     this.dir = `/tmp/storefront-replica-${port}`;
   }
 
@@ -31,9 +38,10 @@ export class StreamingReplica {
     // Debian keeps the configuration outside the data directory; the replica gets its own.
     fs.writeFileSync(
       path.join(this.dir, 'postgresql.conf'),
-      `port = ${this.port}\nunix_socket_directories = '/tmp'\nhot_standby = on\nlisten_addresses = '127.0.0.1'\n`,
+      `port = ${this.port}\nunix_socket_directories = '/tmp'\nhot_standby = on\nlisten_addresses = '${this.network.listen.join(',')}'\n`,
     );
-    fs.writeFileSync(path.join(this.dir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+    const trusted = this.network.trust.map((cidr) => `host all all ${cidr} trust\n`).join('');
+    fs.writeFileSync(path.join(this.dir, 'pg_hba.conf'), `local all all trust\n${trusted}`);
     execFileSync('chown', ['-R', 'postgres:postgres', this.dir]);
     asPostgres('pg_ctl', ['-D', this.dir, '-l', path.join(this.dir, 'server.log'), '-w', 'start']);
   }

@@ -27,12 +27,12 @@ step() { STEP="$1"; printf '\n\033[1m==> [%s] %s\033[0m\n' "$(date -u +%H:%M:%S)
 on_error() {
   local hint
   case "$STEP" in
+    *Docker*) hint="start the Docker engine (dockerd) or run STOREFRONT_LOCAL_SHAPE=lambda npm run local" ;;
     *MiniStack*) hint="see .local/ministack.log (ministack-<port>.log off 4566); 'scripts/ministack.sh stop' then retry" ;;
     *PostgreSQL*) hint="install PostgreSQL 15 and Redis 7 (apt-get install postgresql redis-server)" ;;
     *bootstrap*) hint="MiniStack must answer on $AWS_ENDPOINT_URL; try 'scripts/ministack.sh reset' and rerun" ;;
     *deploy*) hint="read the CloudFormation error above; a stack stuck in *_FAILED can be removed with 'npm run local:down -- --reset' before a rerun" ;;
     *page*) hint="the Cdn stack must be deployed (output SiteBucketName in cdk-outputs.local.json); rerun 'npm run local'" ;;
-    *Docker*|*bridge*) hint="start the Docker engine (dockerd) or run STOREFRONT_LOCAL_SHAPE=lambda npm run local" ;;
     *image*) hint="see the docker output above; 'docker images' lists what is built" ;;
     *replica*) hint="the replica is a pg_basebackup of 127.0.0.1:5432 (needs 'bash scripts/ensure-local-services.sh' and root or the postgres user)" ;;
     *seed*) hint="the database 'storefront' must exist and be migrated (the Data stack's migration resource); run 'npm run db:migrate' then 'npm run db:seed'" ;;
@@ -108,8 +108,9 @@ REDIS_PORT=6379
 if [ "$SHAPE" = containers ]; then
   # Values of lib/config/stages/local-containers.ts.
   BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6380
-  step "Docker bridge at $BRIDGE: the emulator and PostgreSQL forwarded there"
-  gateway="$(docker network inspect bridge -f '{{ (index .IPAM.Config 0).Gateway }}')"
+  step "Docker bridge at $BRIDGE: the emulator and the database port forwarded there"
+  # The default bridge's IPAM often names no gateway; the host's address on docker0 is it.
+  gateway="$(ip -4 -o addr show docker0 2>/dev/null | awk '{split($4, a, "/"); print a[1]}')"
   [ "$gateway" = "$BRIDGE" ] || { echo "Docker's bridge gateway is $gateway, lib/config/stages/local-containers.ts expects $BRIDGE" >&2; false; }
   if ! { [ -f "$FORWARD_PIDFILE" ] && kill -0 "$(cat "$FORWARD_PIDFILE")" 2>/dev/null; }; then
     nohup node --import tsx scripts/bridge-forward.ts "$BRIDGE" "$PORT" 5432 >.local/bridge-forward-$PORT.log 2>&1 &

@@ -43,6 +43,12 @@ const containers = z.strictObject({
     z.strictObject({ kind: z.literal('vpcLink') }),
     z.strictObject({ kind: z.literal('emulator'), baseUrl: z.url() }),
   ]),
+  /**
+   * Extra environment of every task, only with an emulator (refused otherwise): MiniStack 1.5.33
+   * hands tasks a credentials URL at host.docker.internal, which the AWS SDK refuses (it accepts
+   * HTTPS, loopback or 169.254.170.2 only), so the local stage gives them its placeholder keys.
+   */
+  emulatorTaskEnvironment: z.record(z.string(), z.string()).optional(),
 });
 
 const rdsDatabase = z.strictObject({
@@ -168,7 +174,14 @@ export const stageConfigSchema = z
         message: 'Fargate services pull images and reach AWS APIs: natGateways must be >= 1',
       });
     }
-    if (c.deletionProtection && c.removalPolicy === 'destroy') {
+    if (c.containers?.emulatorTaskEnvironment && c.containers.loadBalancerAccess.kind !== 'emulator') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['containers', 'emulatorTaskEnvironment'],
+        message: 'only for an emulator (loadBalancerAccess.kind emulator): on AWS the task role gives the credentials',
+      });
+    }
+        if (c.deletionProtection && c.removalPolicy === 'destroy') {
       ctx.addIssue({ code: 'custom', path: ['removalPolicy'], message: "deletionProtection needs removalPolicy 'retain' or 'snapshot'" });
     }
   });

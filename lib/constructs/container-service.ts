@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -133,7 +133,8 @@ export class ContainerService extends Construct implements iam.IGrantable, ec2.I
         platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
         buildArgs: { BASE_IMAGE: props.baseImage ?? DEFAULT_BASE_IMAGE },
       }),
-      environment: { ...props.environment, PORT: String(CONTAINER_PORT) },
+      // Fargate's agent sets AWS_REGION as well; an emulator's does not, and the SDK needs it.
+      environment: { ...props.environment, PORT: String(CONTAINER_PORT), AWS_REGION: Stack.of(this).region },
       portMappings: [{ containerPort: CONTAINER_PORT }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: id.toLowerCase(), logGroup: this.logGroup }),
       readonlyRootFilesystem: true,

@@ -239,7 +239,7 @@ export class ServicesStack extends Stack {
           pathPrefix: PREFIX[service],
           priority: PRIORITY[service],
           entry: path.join(codeRoot, service, 'server.ts'),
-          environment: environment[service],
+          environment: { ...environment[service], ...containers.emulatorTaskEnvironment },
           minTasks: compute.minTasks,
           maxTasks: compute.maxTasks,
           cpu: compute.cpu,

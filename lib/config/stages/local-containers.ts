@@ -43,6 +43,8 @@ export const localContainers: StageConfig = {
     baseImage: 'storefront-local/node:24',
     // MiniStack's ALB data plane; bin/ points it at AWS_ENDPOINT_URL when that names another emulator.
     loadBalancerAccess: { kind: 'emulator', baseUrl: 'http://127.0.0.1:4566/_alb' },
+    // The emulator accepts any keys; these placeholders only let the SDK sign (docs/local-emulator.md).
+    emulatorTaskEnvironment: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   },
 };
 

@@ -47,7 +47,7 @@ started() { grep -qx "$1" "$STARTED" 2>/dev/null; }
 record() { started "$1" || echo "$1" >>"$STARTED"; }
 PORT="${MINISTACK_PORT:-4566}"
 SHOP_REDIS_PIDFILE="$ROOT/.local/shop-redis.pid"
-FORWARD_PIDFILE="$ROOT/.local/bridge-forward-$PORT.pid"
+FORWARD_PIDFILE="$ROOT/.local/local-network.pid"
 
 if [ "${1:-}" = "down" ]; then
   # Only stops and removes what `npm run local` started (recorded in .local/started-by-local).
@@ -68,7 +68,7 @@ if [ "${1:-}" = "down" ]; then
     echo "local: stopped the shop's Redis" >&2
   fi
   if started replica; then npx tsx scripts/local-replica.ts stop; fi
-  if started bridge-forward && [ -f "$FORWARD_PIDFILE" ]; then
+  if started local-network && [ -f "$FORWARD_PIDFILE" ]; then
     kill "$(cat "$FORWARD_PIDFILE")" 2>/dev/null || true
     rm -f "$FORWARD_PIDFILE"
   fi
@@ -107,15 +107,16 @@ psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 's
 REDIS_PORT=6379
 if [ "$SHAPE" = containers ]; then
   # Values of lib/config/stages/local-containers.ts.
-  BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6380
-  step "Docker bridge at $BRIDGE: the emulator and the database port forwarded there"
+  BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6380 ALB_PORT=4599
+  step "Docker bridge at $BRIDGE: the emulator and the database port forwarded there; the ALB hop on :$ALB_PORT"
   # The default bridge's IPAM often names no gateway; the host's address on docker0 is it.
   gateway="$(ip -4 -o addr show docker0 2>/dev/null | awk '{split($4, a, "/"); print a[1]}')"
   [ "$gateway" = "$BRIDGE" ] || { echo "Docker's bridge gateway is $gateway, lib/config/stages/local-containers.ts expects $BRIDGE" >&2; false; }
   if ! { [ -f "$FORWARD_PIDFILE" ] && kill -0 "$(cat "$FORWARD_PIDFILE")" 2>/dev/null; }; then
-    nohup node --import tsx scripts/bridge-forward.ts "$BRIDGE" "$PORT" 5432 >.local/bridge-forward-$PORT.log 2>&1 &
+    nohup node --import tsx scripts/local-network.ts --bridge "$BRIDGE" --forward "$PORT,5432" \
+      --emulator "$AWS_ENDPOINT_URL" --alb-port "$ALB_PORT" >.local/local-network.log 2>&1 &
     echo $! >"$FORWARD_PIDFILE"
-    record bridge-forward
+    record local-network
     for _ in $(seq 1 40); do curl -fsS -m 1 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null 2>&1 && break; sleep 0.25; done
   fi
   curl -fsS -m 2 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null

@@ -41,8 +41,8 @@ export const localContainers: StageConfig = {
     architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
     // Built offline by scripts/container-base-image.sh (no registry is reachable from the local stage).
     baseImage: 'storefront-local/node:24',
-    // MiniStack's ALB data plane; bin/ points it at AWS_ENDPOINT_URL when that names another emulator.
-    loadBalancerAccess: { kind: 'emulator', baseUrl: 'http://127.0.0.1:4566/_alb' },
+    // MiniStack's ALB data plane, through scripts/local-network.ts (it hands error answers over whole).
+    loadBalancerAccess: { kind: 'emulator', baseUrl: 'http://127.0.0.1:4599/_alb' },
     // The emulator accepts any keys; these placeholders only let the SDK sign (docs/local-emulator.md).
     emulatorTaskEnvironment: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   },

@@ -46,7 +46,6 @@ STARTED=.local/started-by-local
 started() { grep -qx "$1" "$STARTED" 2>/dev/null; }
 record() { started "$1" || echo "$1" >>"$STARTED"; }
 PORT="${MINISTACK_PORT:-4566}"
-SHOP_REDIS_PIDFILE="$ROOT/.local/shop-redis.pid"
 FORWARD_PIDFILE="$ROOT/.local/local-network.pid"
 
 if [ "${1:-}" = "down" ]; then
@@ -62,12 +61,8 @@ if [ "${1:-}" = "down" ]; then
     docker image prune -f --filter label=storefront.local=service-image >/dev/null 2>&1 || true
     echo "local: removed the task containers and service images (the base image stays: scripts/container-base-image.sh)" >&2
   fi
-  if started shop-redis && [ -f "$SHOP_REDIS_PIDFILE" ]; then
-    kill "$(cat "$SHOP_REDIS_PIDFILE")" 2>/dev/null || true
-    rm -f "$SHOP_REDIS_PIDFILE"
-    echo "local: stopped the shop's Redis" >&2
-  fi
-  if started replica; then npx tsx scripts/local-replica.ts stop; fi
+  if started shop-redis; then scripts/shop-redis.sh stop; fi
+  if started replica; then npx tsx scripts/local-replica.ts remove; fi
   if started local-network && [ -f "$FORWARD_PIDFILE" ]; then
     kill "$(cat "$FORWARD_PIDFILE")" 2>/dev/null || true
     rm -f "$FORWARD_PIDFILE"
@@ -91,23 +86,15 @@ case "$SHAPE" in
 esac
 echo "$SHAPE" >.local/shape
 
-step "MiniStack (pinned, in .venv) on $AWS_ENDPOINT_URL"
-if ! scripts/ministack.sh status >/dev/null 2>&1; then
-  scripts/ministack.sh start
-  record ministack
-else
-  echo "reusing the running MiniStack" >&2
-fi
-
-step "PostgreSQL and Redis on 127.0.0.1, database 'storefront'"
-scripts/ensure-local-services.sh
-psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'storefront'" | grep -q 1 \
-  || createdb -h 127.0.0.1 -U postgres storefront
-
 REDIS_PORT=6379
+# The address the emulator writes into the URLs it hands out (queue URLs): one its clients reach.
+ADVERTISED=127.0.0.1
 if [ "$SHAPE" = containers ]; then
   # Values of lib/config/stages/local-containers.ts.
   BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6380 ALB_PORT=4599
+  # Queue URLs must work from the task containers and from this host alike: the bridge address,
+  # which the forwarder below makes reach the emulator (it listens on 127.0.0.1 only).
+  ADVERTISED=$BRIDGE
   step "Docker bridge at $BRIDGE: the emulator and the database port forwarded there; the ALB hop on :$ALB_PORT"
   # The default bridge's IPAM often names no gateway; the host's address on docker0 is it.
   gateway="$(ip -4 -o addr show docker0 2>/dev/null | awk '{split($4, a, "/"); print a[1]}')"
@@ -117,9 +104,35 @@ if [ "$SHAPE" = containers ]; then
       --emulator "$AWS_ENDPOINT_URL" --alb-port "$ALB_PORT" >.local/local-network.log 2>&1 &
     echo $! >"$FORWARD_PIDFILE"
     record local-network
-    for _ in $(seq 1 40); do curl -fsS -m 1 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null 2>&1 && break; sleep 0.25; done
+    for _ in $(seq 1 40); do grep -q "alb" .local/local-network.log 2>/dev/null && break; sleep 0.25; done
   fi
-  curl -fsS -m 2 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null
+fi
+
+step "MiniStack (pinned, in .venv) on $AWS_ENDPOINT_URL, advertising $ADVERTISED"
+if scripts/ministack.sh status >/dev/null 2>&1 && [ "$(scripts/ministack.sh advertised)" != "$ADVERTISED" ]; then
+  # Its queue URLs name another address than this shape's clients reach.
+  if [ -f ".local/ministack$([ "$PORT" = 4566 ] || echo "-$PORT").pid" ]; then
+    echo "restarting this checkout's MiniStack to advertise $ADVERTISED (it advertised $(scripts/ministack.sh advertised))" >&2
+    scripts/ministack.sh stop
+  else
+    echo "the MiniStack on :$PORT advertises $(scripts/ministack.sh advertised), this shape needs $ADVERTISED: stop it, or use another port (AWS_ENDPOINT_URL=http://127.0.0.1:4567)" >&2
+    false
+  fi
+fi
+if ! scripts/ministack.sh status >/dev/null 2>&1; then
+  MINISTACK_HOST=$ADVERTISED scripts/ministack.sh start
+  record ministack
+else
+  echo "reusing the running MiniStack" >&2
+fi
+[ "$SHAPE" != containers ] || curl -fsS -m 2 "http://$BRIDGE:$PORT/_ministack/health" >/dev/null
+
+step "PostgreSQL and Redis on 127.0.0.1, database 'storefront'"
+scripts/ensure-local-services.sh
+psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'storefront'" | grep -q 1 \
+  || createdb -h 127.0.0.1 -U postgres storefront
+
+if [ "$SHAPE" = containers ]; then
 
   step "read replica: a streaming replica of 127.0.0.1:5432 on :$REPLICA_PORT"
   if pg_isready -q -h 127.0.0.1 -p "$REPLICA_PORT"; then echo "reusing the running replica" >&2; else
@@ -128,10 +141,8 @@ if [ "$SHAPE" = containers ]; then
   fi
 
   step "the shop's Redis on $BRIDGE:$REDIS_PORT (its own, so a drill can stop it)"
-  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then echo "reusing the running Redis" >&2; else
-    redis-server --daemonize yes --bind 127.0.0.1 "$BRIDGE" --port "$REDIS_PORT" --save "" --appendonly no \
-      --dir "$ROOT/.local" --pidfile "$SHOP_REDIS_PIDFILE" --logfile "$ROOT/.local/shop-redis.log"
-    for _ in $(seq 1 30); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  if scripts/shop-redis.sh status >/dev/null 2>&1; then echo "reusing the running Redis" >&2; else
+    scripts/shop-redis.sh start
     record shop-redis
   fi
 
@@ -139,12 +150,13 @@ if [ "$SHAPE" = containers ]; then
   scripts/container-base-image.sh
 fi
 
-step "cdk bootstrap aws://000000000000/us-east-1"
-npx cdk bootstrap aws://000000000000/us-east-1 -c stage=$CONFIG --quiet
-
 step "cdk synth (config $CONFIG)"
 rm -rf cdk.out.local
 npx cdk synth '**' -c stage=$CONFIG --quiet -o cdk.out.local >/dev/null
+
+step "cdk bootstrap aws://000000000000/us-east-1"
+# From the assembly just synthesized: the CLI would otherwise synthesize the app a second time.
+npx cdk bootstrap aws://000000000000/us-east-1 --app cdk.out.local --quiet
 
 if [ "$SHAPE" = containers ]; then
   step "service images into the emulator's ECR"

@@ -13,6 +13,10 @@ URL="http://127.0.0.1:$PORT"
 SUFFIX=""; [ "$PORT" = 4566 ] || SUFFIX="-$PORT"
 LOG="$ROOT/.local/ministack$SUFFIX.log"
 PIDFILE="$ROOT/.local/ministack$SUFFIX.pid"
+# The host MiniStack writes into the URLs it hands out (queue URLs); 127.0.0.1 unless the caller
+# needs another (the container shape of `npm run local` passes Docker's bridge address).
+ADVERTISED="${MINISTACK_HOST:-127.0.0.1}"
+HOSTFILE="$ROOT/.local/ministack$SUFFIX.host"
 
 healthy() { curl -fsS -m 2 "$URL/_ministack/health" >/dev/null 2>&1; }
 
@@ -33,8 +37,9 @@ start() {
   # `nohup` on its own, not inside an `a && b` list: `$!` must be the emulator's pid, not a subshell's.
   (
     cd "$ROOT/.local"
-    GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 nohup "$VENV/bin/ministack" >"$LOG" 2>&1 &
+    GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 MINISTACK_HOST="$ADVERTISED" nohup "$VENV/bin/ministack" >"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
+    echo "$ADVERTISED" >"$HOSTFILE"
   )
   for _ in $(seq 1 60); do
     if healthy; then echo "ministack: ready on $URL (log: $LOG)" >&2; return 0; fi
@@ -60,7 +65,7 @@ stop() {
     workers="$(descendants "$pid")"
     kill "$pid" $workers 2>/dev/null || true
     for _ in $(seq 1 20); do healthy || break; sleep 0.5; done
-    rm -f "$PIDFILE"
+    rm -f "$PIDFILE" "$HOSTFILE"
     if healthy; then echo "ministack: still answering on $URL after stopping pid $pid" >&2; return 1; fi
     echo "ministack: stopped" >&2
   else
@@ -73,6 +78,8 @@ case "${1:-}" in
   stop) stop ;;
   status) if healthy; then echo "running on $URL"; else echo "not running"; exit 1; fi ;;
   reset) curl -fsS -X POST "$URL/_ministack/reset" ;;
+  # The advertised host of a running emulator: as recorded at start (127.0.0.1 for one started elsewhere).
+  advertised) cat "$HOSTFILE" 2>/dev/null || echo 127.0.0.1 ;;
   install) install ;;
-  *) echo "usage: $0 start|stop|status|reset|install" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|reset|install|advertised" >&2; exit 2 ;;
 esac

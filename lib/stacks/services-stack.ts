@@ -332,6 +332,9 @@ export class ServicesStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiGatewayUrl', { value: this.api.url, description: 'API Gateway stage URL' });
+    if (platform) {
+      new CfnOutput(this, 'LoadBalancerName', { value: platform.loadBalancer.loadBalancerName, description: 'Internal ALB of the container services' });
+    }
     if (!viaCloudFront) {
       new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Public API base URL' });
     }

@@ -1,6 +1,19 @@
-import { EMULATOR, apiUrl } from '../../scripts/local-outputs.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMULATOR, apiUrl, output } from '../../scripts/local-outputs.js';
 
 export { EMULATOR, apiUrl };
+
+/** What `npm run local` deployed: `containers` (prod's compute shape) or `lambda` (.local/shape). */
+export function localShape(): 'containers' | 'lambda' {
+  const file = join(__dirname, '..', '..', '.local', 'shape');
+  return existsSync(file) && readFileSync(file, 'utf8').trim() === 'containers' ? 'containers' : 'lambda';
+}
+
+/** The container services' ALB on the emulator's data plane, one hop behind API Gateway. */
+export function loadBalancerUrl(): string {
+  return `${EMULATOR}/_alb/${output('LoadBalancerName')}`;
+}
 
 export interface Reply {
   status: number;
@@ -8,8 +21,14 @@ export interface Reply {
   body: any;
 }
 
-export async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await fetch(`${apiUrl()}${path}`, {
+export async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  base = apiUrl(),
+): Promise<Reply> {
+  const res = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

@@ -46,6 +46,11 @@ export class StreamingReplica {
     asPostgres('pg_ctl', ['-D', this.dir, '-l', path.join(this.dir, 'server.log'), '-w', 'start']);
   }
 
+  /** Starts a stopped replica again on its data directory: it catches up from the primary's WAL. */
+  resume(): void {
+    asPostgres('pg_ctl', ['-D', this.dir, '-l', path.join(this.dir, 'server.log'), '-w', 'start']);
+  }
+
   stop(): void {
     if (fs.existsSync(path.join(this.dir, 'postmaster.pid'))) {
       asPostgres('pg_ctl', ['-D', this.dir, '-m', 'fast', '-w', 'stop']);

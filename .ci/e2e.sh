@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Deploys the local stage to MiniStack (`npm run local`), runs the end-to-end tests (`npm run
-# test:e2e`) and the browser test (test/e2e/browser.ts, headless Debian Chromium) against it, prints
+# Deploys the local stage to MiniStack (`npm run local`; STOREFRONT_LOCAL_SHAPE picks the compute
+# shape, as there), runs the end-to-end tests (`npm run test:e2e`, with the container drills in the
+# container shape) and the browser test (test/e2e/browser.ts, headless Debian Chromium) against it, prints
 # how long each took, and always tears down what `npm run local` started. Called from .ci/run.
 # Installs what it needs itself: MiniStack via scripts/ministack.sh, Chromium via apt-get if absent.
 # Honours AWS_ENDPOINT_URL (e.g. http://127.0.0.1:4567 for a second emulator beside a shared one).
@@ -46,5 +47,5 @@ install_chromium() {
 
 phase "chromium" install_chromium
 phase "npm run local" npm run local
-phase "test:e2e" npm run test:e2e -- --json --outputFile=.local/e2e-results.json
+phase "test:e2e" npm run test:e2e -- --json --outputFile="${E2E_RESULTS:-.local/e2e-results.json}"
 phase "browser" npx tsx test/e2e/browser.ts

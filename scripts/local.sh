@@ -91,7 +91,7 @@ REDIS_PORT=6379
 ADVERTISED=127.0.0.1
 if [ "$SHAPE" = containers ]; then
   # Values of lib/config/stages/local-containers.ts.
-  BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6380 ALB_PORT=4599
+  BRIDGE=172.17.0.1 REPLICA_PORT=5434 REDIS_PORT=6390 ALB_PORT=4599
   # Queue URLs must work from the task containers and from this host alike: the bridge address,
   # which the forwarder below makes reach the emulator (it listens on 127.0.0.1 only).
   ADVERTISED=$BRIDGE

@@ -4,7 +4,7 @@
 # touching the machine's Redis on 6379. Usage: scripts/shop-redis.sh start|stop|status
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BRIDGE=172.17.0.1 PORT=6380
+BRIDGE=172.17.0.1 PORT=6390
 PIDFILE="$ROOT/.local/shop-redis.pid"
 mkdir -p "$ROOT/.local"
 case "${1:-}" in

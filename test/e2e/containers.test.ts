@@ -33,8 +33,8 @@ function allLogs(container: string, since: string): string {
   return `${r.stdout}${r.stderr}`;
 }
 
-/** Empties the shop's own Redis (port 6380, started by `npm run local`), so the next read misses. */
-const flushShopCache = () => execFileSync('redis-cli', ['-p', '6380', 'flushall']);
+/** Empties the shop's own Redis (port 6390, started by `npm run local`), so the next read misses. */
+const flushShopCache = () => execFileSync('redis-cli', ['-p', '6390', 'flushall']);
 
 let token = '';
 

@@ -10,7 +10,7 @@ import { prod } from './prod.js';
 export const DOCKER_HOST_ADDRESS = '172.17.0.1';
 /** The local shop's own streaming replica and Redis (`scripts/local-data.sh`), beside the machine's. */
 export const LOCAL_REPLICA_PORT = 5434;
-export const LOCAL_REDIS_PORT = 6380;
+export const LOCAL_REDIS_PORT = 6390;
 
 /**
  * The `local` stage in the compute shape of `prod`, for a machine with a Docker engine: each service

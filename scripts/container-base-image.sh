@@ -54,5 +54,7 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/home/node:/s
 printf 'root:x:0:\nnode:x:1000:\n' >"$work/rootfs/etc/group"
 cp "$DOCKERFILE" "$work/Dockerfile"
 docker build -q --label "storefront.inputs=$inputs" -t "$IMAGE" "$work" >/dev/null
+# The image this one replaces is left untagged: remove it (only dangling images carrying our label).
+docker image prune -f --filter label=storefront.inputs >/dev/null
 docker run --rm "$IMAGE" node -e 'if (!process.version.startsWith("v24.")) process.exit(1)'
 echo "container-base-image: built $IMAGE in $(( $(date +%s) - started ))s (inputs $inputs, $(docker image inspect -f '{{ .Size }}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))" >&2

@@ -53,12 +53,17 @@ if [ "${1:-}" = "down" ]; then
   if [ "${2:-}" = "--reset" ]; then curl -fsS -X POST "$AWS_ENDPOINT_URL/_ministack/reset" >/dev/null || true; fi
   if started ministack; then scripts/ministack.sh stop; fi
   if started containers; then
-    # MiniStack removes its task containers when it stops; these are the ones left by a crash.
-    left="$(docker ps -aq --filter "label=ministack.instance=$(hostname):$PORT" 2>/dev/null || true)"
-    [ -z "$left" ] || docker rm -f $left >/dev/null
+    # MiniStack removes its task containers as it stops, but its service scheduler can still launch
+    # replacements on the way out: remove what carries this emulator's instance label, until none.
+    for _ in $(seq 1 10); do
+      left="$(docker ps -aq --filter "label=ministack.instance=$(hostname):$PORT" 2>/dev/null || true)"
+      [ -n "$left" ] || break
+      docker rm -f $left >/dev/null 2>&1 || true
+      sleep 0.5
+    done
     images="$(docker images -q --filter label=storefront.local=service-image | sort -u)"
-    [ -z "$images" ] || docker rmi -f $images >/dev/null 2>&1 || true
-    docker image prune -f --filter label=storefront.local=service-image >/dev/null 2>&1 || true
+    [ -z "$images" ] || docker rmi -f $images >/dev/null
+    docker image prune -f --filter label=storefront.local=service-image >/dev/null
     echo "local: removed the task containers and service images (the base image stays: scripts/container-base-image.sh)" >&2
   fi
   if started shop-redis; then scripts/shop-redis.sh stop; fi

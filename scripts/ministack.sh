@@ -64,7 +64,8 @@ stop() {
     # written before the fix name the subshell that started MiniStack; its descendants are covered.)
     workers="$(descendants "$pid")"
     kill "$pid" $workers 2>/dev/null || true
-    for _ in $(seq 1 20); do healthy || break; sleep 0.5; done
+    # Until the process is gone, not only its port: it removes its containers on the way out.
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     rm -f "$PIDFILE" "$HOSTFILE"
     if healthy; then echo "ministack: still answering on $URL after stopping pid $pid" >&2; return 1; fi
     echo "ministack: stopped" >&2

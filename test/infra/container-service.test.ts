@@ -1,14 +1,16 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, cx_api as cxapi } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ContainerPlatform } from '../../lib/constructs/container-platform.js';
-import { ContainerService } from '../../lib/constructs/container-service.js';
+import { ContainerService, type ContainerServiceProps } from '../../lib/constructs/container-service.js';
 
 const ENTRY = path.join(__dirname, 'fixtures', 'server.ts');
 
-function build() {
-  const stack = new Stack(new App(), 'Services', { env: { account: '111111111111', region: 'eu-west-1' } });
+function build(image: Pick<ContainerServiceProps, 'architecture' | 'baseImage' | 'maxTasks'> = { maxTasks: 6 }) {
+  const app = new App();
+  const stack = new Stack(app, 'Services', { env: { account: '111111111111', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
   const platform = new ContainerPlatform(stack, 'Platform', { vpc });
   const orders = new ContainerService(stack, 'Orders', {
@@ -19,13 +21,52 @@ function build() {
     entry: ENTRY,
     environment: { POWERTOOLS_SERVICE_NAME: 'orders' },
     minTasks: 2,
-    maxTasks: 6,
+    ...image,
   });
-  return { stack, platform, orders, template: Template.fromStack(stack) };
+  return { app, stack, platform, orders, template: Template.fromStack(stack) };
+}
+
+/** The image asset as the CLI would build it: platform and build arguments from the asset manifest. */
+function imageAsset(app: App, stack: Stack): { platform?: string; dockerBuildArgs?: Record<string, string> } {
+  const assembly = app.synth();
+  const manifest = assembly.artifacts.find((a) => a instanceof cxapi.AssetManifestArtifact && a.id.startsWith(stack.artifactId));
+  const file = (manifest as cxapi.AssetManifestArtifact).file;
+  const images = Object.values(JSON.parse(fs.readFileSync(file, 'utf8')).dockerImages) as Array<{ source: object }>;
+  expect(images).toHaveLength(1);
+  return images[0].source;
 }
 
 describe('ContainerService', () => {
-  const { template, stack, platform, orders } = build();
+  const { app, template, stack, platform, orders } = build();
+
+  // An x86 build host (most CI runners) would otherwise push an amd64 image to ARM64 tasks:
+  // `exec format error`, and the circuit breaker rolls the stack back.
+  test('the image is built for the tasks\' CPU, ARM64 by default, whatever the build host', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } });
+    expect(imageAsset(app, stack)).toMatchObject({
+      platform: 'linux/arm64',
+      dockerBuildArgs: { BASE_IMAGE: 'public.ecr.aws/docker/library/node:24-alpine' },
+    });
+  });
+
+  test('x86_64 tasks get an amd64 image; the base image is a build argument', () => {
+    const x86 = build({ architecture: 'x86_64', baseImage: 'storefront-local/node:24', maxTasks: 6 });
+    x86.template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' } });
+    expect(imageAsset(x86.app, x86.stack)).toMatchObject({ platform: 'linux/amd64', dockerBuildArgs: { BASE_IMAGE: 'storefront-local/node:24' } });
+  });
+
+  test('a fixed task count (min = max) has no scaling policy', () => {
+    const fixed = build({ maxTasks: 2 });
+    fixed.template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    fixed.template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 0);
+    fixed.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+  });
+
+  test('the container knows its region, as Fargate tells it (an emulator does not)', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'AWS_REGION', Value: 'eu-west-1' }]) })],
+    });
+  });
 
   test('its own target group checks /health on the container port and drains for 30 s', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {

@@ -103,7 +103,9 @@ describe('ServicesStack', () => {
   test('the Fargate service gets the same contract (orders reads replicas, Redis and the token key)', () => {
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0].Properties;
     const names = task.ContainerDefinitions[0].Environment.map((e: any) => e.Name).sort();
+    // AWS_REGION: Fargate's agent sets it too; the task definition says it for platforms that do not.
     expect(names).toEqual([
+      'AWS_REGION',
       'DB_NAME',
       'DB_PORT',
       'DB_READER_HOSTS',
@@ -166,7 +168,7 @@ describe('ServicesStack', () => {
   });
 
   test('ApiGatewayUrl is always output; ApiUrl only when clients call API Gateway directly', () => {
-    expect(Object.keys(template.findOutputs('*'))).toEqual(['ApiGatewayUrl']);
+    expect(Object.keys(template.findOutputs('*'))).toEqual(['ApiGatewayUrl', 'LoadBalancerName']);
     const direct = build({ publicApi: 'apigateway', compute: { auth: LAMBDA, catalog: LAMBDA, orders: LAMBDA, payments: LAMBDA } });
     expect(Object.keys(direct.template.findOutputs('*')).sort()).toEqual(['ApiGatewayUrl', 'ApiUrl']);
     const acl = Object.values(direct.template.findResources('AWS::WAFv2::WebACL'))[0].Properties;

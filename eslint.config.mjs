@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', '.venv*/', 'coverage/', 'web/', '**/*.js', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'cdk.out.*/', '.local/', '.venv*/', 'coverage/', 'web/', '**/*.js', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

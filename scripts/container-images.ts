@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const account = '000000000000';
   let count = 0;
   for (const manifest of assetManifests(assembly)) {
-    const images = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { dockerImages?: Record<string, DockerImageAsset> }).dockerImages ?? {};
+    const images =
+      (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { dockerImages?: Record<string, DockerImageAsset> }).dockerImages ?? {};
     for (const asset of Object.values(images)) {
       const context = path.resolve(path.dirname(manifest), asset.source.directory);
       for (const { repositoryName, imageTag, region } of Object.values(asset.destinations)) {

@@ -56,7 +56,13 @@ if (values['alb-port']) {
     req.on('end', () => {
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !HOP_BY_HOP.has(k)));
       const upstream = http.request(
-        { host: emulator.hostname, port: emulator.port, method: req.method, path: req.url, headers: { ...headers, 'content-length': Buffer.concat(body).length } },
+        {
+          host: emulator.hostname,
+          port: emulator.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...headers, 'content-length': Buffer.concat(body).length },
+        },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -181,7 +181,7 @@ export const stageConfigSchema = z
         message: 'only for an emulator (loadBalancerAccess.kind emulator): on AWS the task role gives the credentials',
       });
     }
-        if (c.deletionProtection && c.removalPolicy === 'destroy') {
+    if (c.deletionProtection && c.removalPolicy === 'destroy') {
       ctx.addIssue({ code: 'custom', path: ['removalPolicy'], message: "deletionProtection needs removalPolicy 'retain' or 'snapshot'" });
     }
   });

@@ -44,8 +44,8 @@ export abstract class ApiBackend {
    * serves load balancers at `<baseUrl>/<load balancer name>` (MiniStack's `/_alb/<name>`). The path
    * after it is the one a VPC link sends, so the ALB rules see the same paths as on AWS.
    */
-  static loadBalancerUrl(baseUrl: string, loadBalancer: elbv2.IApplicationLoadBalancer): ApiBackend {
-    return new LoadBalancerUrlBackend(`${baseUrl.replace(/\/$/, '')}/${loadBalancer.loadBalancerName}`);
+  static loadBalancerUrl(baseUrl: string, loadBalancerName: string): ApiBackend {
+    return new LoadBalancerUrlBackend(`${baseUrl.replace(/\/$/, '')}/${loadBalancerName}`);
   }
 
   /** Integration for one route; `scope` owns any helper construct the integration needs. */

@@ -224,7 +224,7 @@ export class ServicesStack extends Stack {
     const platform = this.platform;
     const loadBalancerBackend = (p: ContainerPlatform) =>
       access.kind === 'emulator'
-        ? ApiBackend.loadBalancerUrl(access.baseUrl, p.loadBalancer)
+        ? ApiBackend.loadBalancerUrl(access.baseUrl, p.loadBalancer.loadBalancerName)
         : ApiBackend.privateLoadBalancer(p.vpcLink!, p.loadBalancer);
 
     const backends = {} as Record<ApiService, ApiBackend>;
@@ -333,11 +333,13 @@ export class ServicesStack extends Stack {
 
     new CfnOutput(this, 'ApiGatewayUrl', { value: this.api.url, description: 'API Gateway stage URL' });
     if (platform) {
-      new CfnOutput(this, 'LoadBalancerName', { value: platform.loadBalancer.loadBalancerName, description: 'Internal ALB of the container services' });
+      new CfnOutput(this, 'LoadBalancerName', {
+        value: platform.loadBalancer.loadBalancerName,
+        description: 'Internal ALB of the container services',
+      });
     }
     if (!viaCloudFront) {
       new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Public API base URL' });
     }
   }
 }
-

@@ -61,7 +61,12 @@ describe('prod compute shape on the emulator', () => {
           ? await call('GET', '/products?limit=5', undefined, headers)
           : service === 'orders'
             ? await call('GET', `/orders/${randomUUID()}`, undefined, headers)
-            : await call('POST', '/payments', { orderId: randomUUID(), paymentMethod: { token: 'tok_visa' } }, { ...headers, 'idempotency-key': id });
+            : await call(
+                'POST',
+                '/payments',
+                { orderId: randomUUID(), paymentMethod: { token: 'tok_visa' } },
+                { ...headers, 'idempotency-key': id },
+              );
       expect(r.status).toBeLessThan(500);
     }
     await new Promise((r) => setTimeout(r, 1500)); // the awslogs forwarder and docker logs are asynchronous
@@ -161,7 +166,8 @@ describe('prod compute shape on the emulator', () => {
     execFileSync(path.join(ROOT, 'scripts', 'shop-redis.sh'), ['stop']);
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 10; i++) statuses.push((await call('GET', `/products/${id}`)).status, (await call('GET', '/products?limit=5')).status);
+      for (let i = 0; i < 10; i++)
+        statuses.push((await call('GET', `/products/${id}`)).status, (await call('GET', '/products?limit=5')).status);
       console.log(`redis down: ${statuses.length} reads, statuses ${[...new Set(statuses)].join(',')}`);
       expect(statuses.every((s) => s === 200)).toBe(true);
     } finally {

@@ -11,17 +11,20 @@ describe('stage config', () => {
   });
 
   test('an unknown stage names the known ones', () => {
-    expect(() => loadStageConfig('qa')).toThrow("Unknown stage 'qa': pass -c stage=NAME with NAME one of local, local-containers, dev, prod");
+    expect(() => loadStageConfig('qa')).toThrow(
+      "Unknown stage 'qa': pass -c stage=NAME with NAME one of local, local-containers, dev, prod",
+    );
   });
 
-  test('local-containers is the local stage in the compute shape prod decides per service, at prod\'s minimum', () => {
+  test("local-containers is the local stage in the compute shape prod decides per service, at prod's minimum", () => {
     const shape = loadStageConfig('local-containers');
     expect(shape.stage).toBe('local');
     const prodServices = loadStageConfig('prod').services;
     for (const [name, compute] of Object.entries(shape.services)) {
       const inProd = prodServices[name as keyof typeof prodServices];
       expect(compute.kind).toBe(inProd.kind);
-      if (compute.kind === 'fargate' && inProd.kind === 'fargate') expect([compute.minTasks, compute.maxTasks]).toEqual([inProd.minTasks, inProd.minTasks]);
+      if (compute.kind === 'fargate' && inProd.kind === 'fargate')
+        expect([compute.minTasks, compute.maxTasks]).toEqual([inProd.minTasks, inProd.minTasks]);
     }
   });
 

@@ -41,8 +41,10 @@ describe('ContainerService', () => {
 
   // An x86 build host (most CI runners) would otherwise push an amd64 image to ARM64 tasks:
   // `exec format error`, and the circuit breaker rolls the stack back.
-  test('the image is built for the tasks\' CPU, ARM64 by default, whatever the build host', () => {
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } });
+  test("the image is built for the tasks' CPU, ARM64 by default, whatever the build host", () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    });
     expect(imageAsset(app, stack)).toMatchObject({
       platform: 'linux/arm64',
       dockerBuildArgs: { BASE_IMAGE: 'public.ecr.aws/docker/library/node:24-alpine' },
@@ -51,8 +53,13 @@ describe('ContainerService', () => {
 
   test('x86_64 tasks get an amd64 image; the base image is a build argument', () => {
     const x86 = build({ architecture: 'x86_64', baseImage: 'storefront-local/node:24', maxTasks: 6 });
-    x86.template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' } });
-    expect(imageAsset(x86.app, x86.stack)).toMatchObject({ platform: 'linux/amd64', dockerBuildArgs: { BASE_IMAGE: 'storefront-local/node:24' } });
+    x86.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
+    expect(imageAsset(x86.app, x86.stack)).toMatchObject({
+      platform: 'linux/amd64',
+      dockerBuildArgs: { BASE_IMAGE: 'storefront-local/node:24' },
+    });
   });
 
   test('a fixed task count (min = max) has no scaling policy', () => {

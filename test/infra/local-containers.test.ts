@@ -15,16 +15,30 @@ describe('local-containers', () => {
     const desired = Object.values(services.findResources('AWS::ECS::Service')).map((s) => s.Properties.DesiredCount);
     expect(desired).toEqual([2, 2, 2]);
     expect(Object.keys(services.findResources('AWS::ECS::Service'))).toEqual(Object.keys(prodServices.findResources('AWS::ECS::Service')));
-    services.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'auth', DB_WRITER_HOST: DOCKER_HOST_ADDRESS } } });
+    services.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'auth', DB_WRITER_HOST: DOCKER_HOST_ADDRESS } },
+    });
   });
 
   test('the same ALB, target groups, path rules and health checks as prod', () => {
-    for (const type of ['AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::ElasticLoadBalancingV2::ListenerRule']) {
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      'AWS::ElasticLoadBalancingV2::ListenerRule',
+    ]) {
       expect(Object.keys(services.findResources(type))).toEqual(Object.keys(prodServices.findResources(type)));
     }
-    const rules = (t: Template) => Object.values(t.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')).map((r) => [r.Properties.Priority, r.Properties.Conditions]);
+    const rules = (t: Template) =>
+      Object.values(t.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')).map((r) => [
+        r.Properties.Priority,
+        r.Properties.Conditions,
+      ]);
     expect(rules(services)).toEqual(rules(prodServices));
-    const checks = (t: Template) => Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')).map((r) => [r.Properties.HealthCheckPath, r.Properties.Matcher]);
+    const checks = (t: Template) =>
+      Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')).map((r) => [
+        r.Properties.HealthCheckPath,
+        r.Properties.Matcher,
+      ]);
     expect(checks(services)).toEqual(checks(prodServices));
   });
 
@@ -56,9 +70,11 @@ describe('local-containers', () => {
     for (const rule of Object.values(prodServices.findResources('AWS::EC2::SecurityGroupIngress'))) expect(rule.Condition).toBeUndefined();
   });
 
-  test('reads go to the shop\'s own streaming replica; tasks are built for this host', () => {
+  test("reads go to the shop's own streaming replica; tasks are built for this host", () => {
     const task = Object.values(services.findResources('AWS::ECS::TaskDefinition'))[0].Properties;
-    const env = Object.fromEntries(task.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    const env = Object.fromEntries(
+      task.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
+    );
     expect(env.DB_READER_HOSTS).toBe(`${DOCKER_HOST_ADDRESS}:${LOCAL_REPLICA_PORT}`);
     expect(task.RuntimePlatform.CpuArchitecture).toBe(process.arch === 'arm64' ? 'ARM64' : 'X86_64');
   });

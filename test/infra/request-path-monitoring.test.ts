@@ -76,7 +76,7 @@ function build(props: Partial<RequestPathMonitoringProps> = {}, hops: Hops = { f
       auth: ApiBackend.lambda(inlineFunction(stack, 'Auth')),
       catalog: ApiBackend.lambda(catalog),
       orders: platform
-        ? ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer)
+        ? ApiBackend.privateLoadBalancer(platform.vpcLink!, platform.loadBalancer)
         : ApiBackend.lambda(inlineFunction(stack, 'OrdersFn')),
       payments: ApiBackend.lambda(inlineFunction(stack, 'Payments')),
     },

@@ -22,7 +22,7 @@ function build() {
     backends: {
       auth: ApiBackend.lambda(fn(stack, 'Auth')),
       catalog: ApiBackend.lambda(fn(stack, 'Catalog')),
-      orders: ApiBackend.privateLoadBalancer(platform.vpcLink, platform.loadBalancer),
+      orders: ApiBackend.privateLoadBalancer(platform.vpcLink!, platform.loadBalancer),
       payments: ApiBackend.lambda(fn(stack, 'Payments')),
     },
     authorizer: fn(stack, 'Authorizer'),
@@ -167,7 +167,7 @@ describe('StorefrontApi', () => {
     expect(integration).toMatchObject({
       Type: 'HTTP_PROXY',
       ConnectionType: 'VPC_LINK',
-      ConnectionId: stack.resolve(platform.vpcLink.vpcLinkId),
+      ConnectionId: stack.resolve(platform.vpcLink!.vpcLinkId),
       IntegrationTarget: stack.resolve(platform.loadBalancer.loadBalancerArn),
       IntegrationHttpMethod: 'GET',
       RequestParameters: { 'integration.request.path.id': 'method.request.path.id' },

@@ -179,4 +179,17 @@ DB_WRITER_HOST=127.0.0.1 DB_PORT=5432 DB_NAME=storefront REDIS_PORT=$REDIS_PORT 
 step "storefront page into the site bucket"
 npx tsx scripts/publish-page.ts
 
+if [ "$SHAPE" = containers ]; then
+  step "container services: two running tasks each"
+  # MiniStack starts the tasks after the stack is complete; the shop is ready when they run.
+  for _ in $(seq 1 120); do
+    counts="$(for svc in Catalog Orders Payments; do
+      printf '%s=%s ' "$svc" "$(docker ps --filter status=running --format '{{.Label "com.amazonaws.ecs.task-definition-family"}}' | grep -c "${svc}ServiceTask" || true)"
+    done)"
+    case "$counts" in *=0* | *=1\ *) sleep 0.5 ;; *) break ;; esac
+  done
+  echo "tasks running: $counts(docker ps --filter label=ministack=ecs)" >&2
+  case "$counts" in *=0* | *=1\ *) echo "not every container service has two running tasks" >&2; false ;; esac
+fi
+
 STEP="done"

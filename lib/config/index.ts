@@ -3,11 +3,12 @@ import { type StageConfig, stageConfigSchema } from './schema.js';
 import { dev } from './stages/dev.js';
 import { local } from './stages/local.js';
 import { prod } from './stages/prod.js';
+import { staging } from './stages/staging.js';
 
 export * from './schema.js';
 
 /** The stages this app knows; `-c stage=NAME` picks one. */
-export const STAGES: Readonly<Record<string, unknown>> = { local, dev, prod };
+export const STAGES: Readonly<Record<string, unknown>> = { local, dev, staging, prod };
 
 /** Thrown for an unknown stage or an invalid value; the message names the field and what it accepts. */
 export class StageConfigError extends Error {

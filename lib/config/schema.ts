@@ -92,7 +92,17 @@ export const stageConfigSchema = z
       /** Attach the REGIONAL web ACL to the API stage and ALB (the emulator cannot associate web ACLs). */
       regionalAcl: z.boolean(),
     }),
-    api: z.strictObject({ throttle, writeThrottle: throttle }),
+    api: z.strictObject({
+      throttle,
+      writeThrottle: throttle,
+      /**
+       * Create the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`, one per
+       * account and region). Access and execution logs fail without it in a fresh account; off where
+       * the platform has no account settings to write (the emulator). See docs/aws-accounts.md.
+       * Default false.
+       */
+      cloudWatchRole: z.boolean().optional(),
+    }),
     /** Where clients reach the API: through CloudFront `/api`, or straight at API Gateway. */
     publicApi: z.enum(['cloudfront', 'apigateway']),
     /**
@@ -111,6 +121,24 @@ export const stageConfigSchema = z
       workerTimeoutSeconds: z.number().int().min(1).max(900).optional(),
     }),
     alarmEmail: z.email().optional(),
+    /**
+     * How a stack reads what another stack of the stage made (ADR 0001): `strong` (exports, or
+     * SSM-backed custom resources across regions) pins producers until every consumer lets go;
+     * `weak` (`Fn::GetStackOutput`) lets either side change alone; `both` is the one-deploy bridge.
+     * Default: cdk.json's `@aws-cdk/core:defaultCrossStackReferences` (`strong`).
+     */
+    crossStackReferences: z.enum(['strong', 'weak', 'both']).optional(),
+    /**
+     * Versions of the origin secret the templates are pinned to (docs/runbook.md#rotate-origin-secret).
+     * CloudFront sends `versionId`; the regional web ACL accepts it and `previousVersionId` during a
+     * rotation. Unset: both follow AWSCURRENT as of their last update (first deploy only).
+     */
+    originSecret: z
+      .strictObject({
+        versionId: z.string().min(32).max(64),
+        previousVersionId: z.string().min(32).max(64).optional(),
+      })
+      .optional(),
     /** CloudWatch alarms (all metric math, from cdk-monitoring-constructs; MiniStack 1.5.33 rejects metric math alarms). Default true. */
     alarms: z.boolean().optional(),
     /** CodeDeploy canary with alarm rollback for the service functions. */
@@ -141,6 +169,13 @@ export const stageConfigSchema = z
         code: 'custom',
         path: ['network', 'natGateways'],
         message: 'Fargate services pull images and reach AWS APIs: natGateways must be >= 1',
+      });
+    }
+    if (c.domain && !c.email.sender.endsWith(`@${c.domain.name}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email', 'sender'],
+        message: `with a domain, the sender must be an address at ${c.domain.name} (its SES domain identity signs the mail)`,
       });
     }
     if (c.deletionProtection && c.removalPolicy === 'destroy') {

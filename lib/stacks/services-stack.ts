@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -40,6 +42,17 @@ export interface FunctionSpec {
    * @default - the function construct's default
    */
   readonly timeout?: Duration;
+  /**
+   * Run in the VPC's application subnets. Only what reaches the database or the cache needs to; a
+   * function that only calls AWS APIs is faster to start and needs no NAT outside it.
+   * @default true
+   */
+  readonly inVpc?: boolean;
+  /**
+   * The fault metric that gates its canary, when its Lambda errors include expected rejections.
+   * @default - the function's Lambda errors
+   */
+  readonly faultMetric?: cloudwatch.IMetric;
 }
 
 /** Anything a grant or a security-group rule can be written against: a function or a container service. */
@@ -51,6 +64,11 @@ export interface BuiltFunction {
   readonly function: lambda.IFunction & ServiceRuntime;
   /** What callers invoke: the `live` alias under canary deployments, else the function. */
   readonly invokable: lambda.IFunction;
+  /**
+   * The CodeDeploy group shifting traffic to new versions (canary deployments).
+   * @default - no canary
+   */
+  readonly deploymentGroup?: codedeploy.ILambdaDeploymentGroup;
 }
 
 export interface ServicesStackProps extends StackProps {

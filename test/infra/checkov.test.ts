@@ -32,7 +32,7 @@ describe('skipCheckov', () => {
   });
 });
 
-const STAGES = ['local', 'dev', 'prod'] as const;
+const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 const templates = Object.fromEntries(
   STAGES.map((name) => {
     const { stage } = buildStage(name);

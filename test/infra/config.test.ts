@@ -6,12 +6,12 @@ const invalid = (base: Record<string, unknown>, patch: Record<string, unknown>) 
   validateStageConfig({ ...structuredClone(base), ...patch }, 'test');
 
 describe('stage config', () => {
-  test.each(['local', 'dev', 'prod'])('%s is valid', (name) => {
+  test.each(['local', 'dev', 'staging', 'prod'])('%s is valid', (name) => {
     expect(loadStageConfig(name).stage).toBe(name);
   });
 
   test('an unknown stage names the known ones', () => {
-    expect(() => loadStageConfig('qa')).toThrow("Unknown stage 'qa': pass -c stage=NAME with NAME one of local, dev, prod");
+    expect(() => loadStageConfig('qa')).toThrow("Unknown stage 'qa': pass -c stage=NAME with NAME one of local, dev, staging, prod");
   });
 
   test('a negative replica count names the field and the bound', () => {

@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import { loadStageConfig } from '../../lib/config/index.js';
 import { buildStage } from './support/stage.js';
 
-const STAGES = ['local', 'dev', 'prod'] as const;
+const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 type StageName = (typeof STAGES)[number];
 
 const built = Object.fromEntries(
@@ -46,7 +46,7 @@ function elastiCacheConfig(name: StageName) {
 }
 
 describe('DataStack', () => {
-  describe.each(['dev', 'prod'] as const)('%s (RDS and ElastiCache)', (name) => {
+  describe.each(['dev', 'staging', 'prod'] as const)('%s (RDS and ElastiCache)', (name) => {
     const { stage, data } = built[name];
     const rds = stage.data.rds!;
     const primaryId = idOf(rds.primary);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, normaliseTemplate, stacksOf } from './support/stage.js';
 
-const STAGES = ['local', 'dev', 'prod'] as const;
+const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 const built = Object.fromEntries(
   STAGES.map((name) => {
     const { app, stage } = buildStage(name);

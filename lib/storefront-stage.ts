@@ -96,12 +96,13 @@ export class StorefrontStage extends Stage {
         bundleAwsSdk: config.bundleAwsSdk,
         maxReceiveCount: config.email.maxReceiveCount,
         workerTimeout: config.email.workerTimeoutSeconds === undefined ? undefined : Duration.seconds(config.email.workerTimeoutSeconds),
+        domain: config.domain,
       },
-      buildFunction: (fnScope, fnId, spec) => {
+      buildFunction: (fnScope, fnId, { inVpc, ...spec }) => {
         const fn = new ServiceFunction(fnScope, fnId, {
           ...spec,
-          vpc,
-          vpcSubnets: appSubnets,
+          vpc: inVpc === false ? undefined : vpc,
+          vpcSubnets: inVpc === false ? undefined : appSubnets,
           logRetention,
           removalPolicy: softRemovalPolicy,
           canary: config.canaryDeployments,
@@ -114,6 +115,9 @@ export class StorefrontStage extends Stage {
       regionalWebAcl: config.waf.regionalAcl,
       throttle: config.api.throttle,
       writeThrottle: config.api.writeThrottle,
+      cloudWatchRole: config.api.cloudWatchRole,
+      deletionProtection: config.deletionProtection,
+      originSecretVersions: config.originSecret,
       publicApi: config.publicApi,
       cacheTtlSeconds: config.cacheTtlSeconds,
       logRetention,

@@ -78,7 +78,7 @@ export const stageConfigSchema = z
       flowLogs: z.boolean().optional(),
       /** Strip the default security group's rules (a Node custom resource needing @aws-sdk/client-ec2, which MiniStack's Lambda executor lacks). Default true. */
       restrictDefaultSecurityGroup: z.boolean().optional(),
-      /** Interface endpoints for Secrets Manager and SQS when natGateways is 0 (MiniStack's VPC has no CidrBlock attribute their security group needs). Default true. */
+      /** Interface endpoints for Secrets Manager, SQS and SES when natGateways is 0 (MiniStack's VPC has no CidrBlock attribute their security group needs). Default true. */
       interfaceEndpoints: z.boolean().optional(),
     }),
     database: z.discriminatedUnion('kind', [rdsDatabase, externalDatabase]),

@@ -26,8 +26,15 @@ export interface RequestPathMonitoringProps {
    */
   readonly webAcls?: readonly RateLimitedWebAcl[];
   readonly api: StorefrontApi;
-  /** Every Lambda function by name: services on Lambda, authorizer, relay, email worker. */
+  /** Every Lambda function whose errors are faults, by name: services on Lambda, relay, email worker. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Functions that fail on purpose for expected outcomes (the TOKEN authorizer throws `Unauthorized`
+   * for every bad token, the only way API Gateway answers 401), with the fault metric their code
+   * emits: their Lambda errors are graphed, never alarmed; the fault metric is.
+   * @default - none
+   */
+  readonly rejectingFunctions?: Readonly<Record<string, { readonly function: lambda.IFunction; readonly faults: cloudwatch.IMetric }>>;
   /**
    * Services on Fargate, behind the ALB.
    * @default - none
@@ -140,6 +147,27 @@ export class RequestPathMonitoring extends Construct {
         addFaultCountAlarm: alarm({ Critical: { maxErrorCount: 5, runbookLink: runbook('lambda-errors') } }),
         addThrottlesCountAlarm: alarm({ Warning: { maxErrorCount: 1, runbookLink: runbook('lambda-throttles') } }),
       });
+    }
+    for (const [name, { function: fn, faults }] of Object.entries(props.rejectingFunctions ?? {})) {
+      facade.monitorLambdaFunction({
+        lambdaFunction: fn,
+        alarmFriendlyName: name,
+        humanReadableName: `${name} (errors include rejected requests)`,
+        addThrottlesCountAlarm: alarm({ Warning: { maxErrorCount: 1, runbookLink: runbook('lambda-throttles') } }),
+      });
+      facade.addWidget(new cloudwatch.GraphWidget({ title: `${name}: faults`, width: 12, left: [faults] }), false, false);
+      if (alarmsOn) {
+        new cloudwatch.Alarm(this, `${name[0].toUpperCase()}${name.slice(1)}Faults`, {
+          metric: faults,
+          alarmName: `${props.prefix}-${name}-Faults`,
+          alarmDescription: `${name}: faults (not rejected requests) in 3 of 5 minutes. Runbook: ${runbook('lambda-errors')}`,
+          threshold: 1,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }).addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      }
     }
     if (props.loadBalancer) {
       facade.addLargeHeader('5. Load balancer and Fargate services');

@@ -63,10 +63,10 @@ describe('stateful resources keep their logical IDs (renaming one replaces it, l
 });
 
 describe('termination protection', () => {
-  test('on for prod data only', () => {
-    expect(built.prod.stage.data.terminationProtection).toBe(true);
-    expect(built.dev.stage.data.terminationProtection).toBe(false);
-    expect(built.prod.stage.services.terminationProtection).toBe(false);
+  test('on for every stack of the protected stages (prod, staging), off for dev and local', () => {
+    for (const name of STAGES) {
+      for (const stack of stacksOf(built[name].stage)) expect(stack.terminationProtection).toBe(name === 'prod' || name === 'staging');
+    }
   });
 });
 

@@ -28,7 +28,9 @@ export function dynamoSuppressionList(tableName: string, client = DynamoDBDocume
       return res.Item !== undefined;
     },
     async suppress(address, reason, at = new Date()) {
-      await client.send(new PutCommand({ TableName: tableName, Item: { id: suppressionKey(address), reason, suppressedAt: at.toISOString() } }));
+      await client.send(
+        new PutCommand({ TableName: tableName, Item: { id: suppressionKey(address), reason, suppressedAt: at.toISOString() } }),
+      );
     },
   };
 }

@@ -89,7 +89,7 @@ export const stageConfigSchema = z
       requestsPerIp: wafLimit,
       loginRequestsPerIp: wafLimit,
       evaluationWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]),
-      /** Attach the REGIONAL web ACL to the API stage and ALB (the emulator cannot associate web ACLs). */
+      /** Attach the REGIONAL web ACL to the API stage (the emulator cannot associate web ACLs). */
       regionalAcl: z.boolean(),
     }),
     api: z.strictObject({

@@ -197,7 +197,10 @@ export class EmailPipeline extends Construct {
     );
 
     if (this.configurationSet) {
-      const events = new sns.Topic(this, 'BouncesAndComplaints', { displayName: 'Storefront SES bounces and complaints', enforceSSL: true });
+      const events = new sns.Topic(this, 'BouncesAndComplaints', {
+        displayName: 'Storefront SES bounces and complaints',
+        enforceSSL: true,
+      });
       skipCheckov(events, {
         id: 'CKV_AWS_26',
         comment:

@@ -112,7 +112,8 @@ export class RateLimitedWebAcl extends Construct {
     if (props.requestsPerIp === undefined && (props.pathRateLimits ?? []).length > 0) {
       throw new Error('RateLimitedWebAcl: pathRateLimits need requestsPerIp (a per-IP key the ACL can trust)');
     }
-    const limits = props.requestsPerIp === undefined ? [] : [props.requestsPerIp, ...(props.pathRateLimits ?? []).map((p) => p.requestsPerIp)];
+    const limits =
+      props.requestsPerIp === undefined ? [] : [props.requestsPerIp, ...(props.pathRateLimits ?? []).map((p) => p.requestsPerIp)];
     for (const limit of limits) {
       if (limit < WAF_MIN_RATE_LIMIT) {
         throw new Error(`RateLimitedWebAcl: rate limits must be at least ${WAF_MIN_RATE_LIMIT}, got ${limit}`);

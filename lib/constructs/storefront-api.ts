@@ -285,7 +285,10 @@ export class StorefrontApi extends Construct {
         (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.IntegrationTarget', bound.integrationTarget);
         // The deployment's logical ID hashes what the L2 method knows; an override is invisible to it,
         // so a new target would update the method but never reach the stage without this.
-        this.restApi.latestDeployment?.addToLogicalId({ route: `${route.method} ${route.path}`, integrationTarget: bound.integrationTarget });
+        this.restApi.latestDeployment?.addToLogicalId({
+          route: `${route.method} ${route.path}`,
+          integrationTarget: bound.integrationTarget,
+        });
       }
       if (!route.signedIn) {
         for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {

@@ -105,7 +105,7 @@ export interface ServicesStackProps extends StackProps {
   /** Regional WAF limits (behind CloudFront, a backstop to the edge ACL). */
   readonly waf: WafLimits;
   /**
-   * Attach a REGIONAL web ACL to the API stage and the ALB. Without it nothing checks the origin
+   * Attach a REGIONAL web ACL to the API stage. Without it nothing checks the origin
    * secret, so only for stages whose API is not reached through CloudFront (the emulator).
    * @default true
    */
@@ -193,7 +193,10 @@ export class ServicesStack extends Stack {
       reason:
         'Rotating the signing key signs every session out unless verifiers accept two keys; rotated by hand (docs/runbook.md#rotate-token-key).',
     });
-    this.originSecret = new OriginSecret(this, 'OriginSecret', { removalPolicy: props.removalPolicy, versions: props.originSecretVersions });
+    this.originSecret = new OriginSecret(this, 'OriginSecret', {
+      removalPolicy: props.removalPolicy,
+      versions: props.originSecretVersions,
+    });
 
     this.email = new EmailPipeline(this, 'Email', {
       sender: props.email.sender,
@@ -316,7 +319,8 @@ export class ServicesStack extends Stack {
     this.authorizer = authorizer.invokable;
     skipCheckov(authorizer.function, {
       id: 'CKV_AWS_117',
-      comment: 'The authorizer only reads the signing key from Secrets Manager (IAM-scoped, TLS); outside the VPC it starts faster and needs no NAT',
+      comment:
+        'The authorizer only reads the signing key from Secrets Manager (IAM-scoped, TLS); outside the VPC it starts faster and needs no NAT',
     });
     const relay = props.buildFunction(this, 'OutboxRelayFunction', {
       service: 'payments',

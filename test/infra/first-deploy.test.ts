@@ -25,7 +25,12 @@ const withConfig = (name: string, patch: (c: StageConfig) => void) => {
 
 /** ALB path-pattern matching (`*` any run of characters, `?` one). */
 const matchesPattern = (pattern: string, path: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(path);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(path);
 
 describe('item 2: the path that reaches the ALB', () => {
   const services = template(prod.services);
@@ -54,13 +59,18 @@ describe('item 2: the path that reaches the ALB', () => {
         }
         // No other service's rule takes it.
         for (const other of rules.filter((r) => r !== rule)) {
-          expect(other.Conditions[0].PathPatternConfig.Values.some((p: string) => matchesPattern(p, `/${API_STAGE_NAME}${concrete}`))).toBe(false);
+          expect(other.Conditions[0].PathPatternConfig.Values.some((p: string) => matchesPattern(p, `/${API_STAGE_NAME}${concrete}`))).toBe(
+            false,
+          );
         }
       }
       const task = Object.values(services.findResources('AWS::ECS::TaskDefinition')).find((t) =>
         JSON.stringify(t).includes(`"POWERTOOLS_SERVICE_NAME","Value":"${name}"`),
       )!;
-      expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({ Name: 'STAGE_PATH_PREFIX', Value: `/${API_STAGE_NAME}` });
+      expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({
+        Name: 'STAGE_PATH_PREFIX',
+        Value: `/${API_STAGE_NAME}`,
+      });
     }
   });
 
@@ -187,9 +197,7 @@ describe('item 6: confirmation emails from a verified domain', () => {
     const recorder = prod.services.email.bounceRecorder!;
     const worker = prod.services.email.worker;
     const tableOf = (fn: lambda.IFunction) =>
-      JSON.stringify(
-        services.findResources('AWS::Lambda::Function')[idOf(fn)].Properties.Environment.Variables.IDEMPOTENCY_TABLE,
-      );
+      JSON.stringify(services.findResources('AWS::Lambda::Function')[idOf(fn)].Properties.Environment.Variables.IDEMPOTENCY_TABLE);
     expect(tableOf(recorder.function)).toEqual(tableOf(worker.function));
   });
 
@@ -278,7 +286,10 @@ describe('item 9: cross-stack references by stage (ADR 0001)', () => {
 
   test('a weak reference names the producing stack and output', () => {
     const subnet = Object.values(template(prod.data).findResources('AWS::RDS::DBSubnetGroup'))[0].Properties.SubnetIds[0];
-    expect(crossStackReference(subnet)).toEqual({ stackName: prod.network.stackName, outputName: expect.stringMatching(/^PublishOutputRef/) });
+    expect(crossStackReference(subnet)).toEqual({
+      stackName: prod.network.stackName,
+      outputName: expect.stringMatching(/^PublishOutputRef/),
+    });
   });
 });
 
@@ -286,7 +297,8 @@ describe('item 10: smaller points', () => {
   const services = template(prod.services);
 
   test('the authorizer runs outside the VPC (it only reads Secrets Manager)', () => {
-    const authorizer = services.findResources('AWS::Lambda::Function')[idOf(prod.services.authorizer.node.scope!.node.findChild('Function'))];
+    const authorizer =
+      services.findResources('AWS::Lambda::Function')[idOf(prod.services.authorizer.node.scope!.node.findChild('Function'))];
     expect(authorizer.Properties.VpcConfig).toBeUndefined();
     expect(authorizer.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('authorizer');
   });
@@ -294,7 +306,11 @@ describe('item 10: smaller points', () => {
   test('the deployment changes when only an integration target changes', () => {
     const deploymentId = (albArn: string) => {
       const stack = new Stack(new App(), 'Api', { env: { account: '111111111111', region: 'eu-west-1' } });
-      const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('//') });
+      const fn = new lambda.Function(stack, 'Fn', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'i.h',
+        code: lambda.Code.fromInline('//'),
+      });
       const target: ApiBackend = new (class extends ApiBackend {
         bind() {
           return { integration: new apigateway.HttpIntegration('http://alb.internal/x'), integrationTarget: albArn };

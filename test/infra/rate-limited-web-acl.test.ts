@@ -120,7 +120,8 @@ describe('RateLimitedWebAcl', () => {
   test('path limits without a per-IP limit are refused at synth', () => {
     const stack = new Stack(new App(), 'Acl', env('eu-west-1'));
     expect(
-      () => new RateLimitedWebAcl(stack, 'Acl', { scope: 'REGIONAL', pathRateLimits: [{ pathPrefix: '/api/auth/login', requestsPerIp: 20 }] }),
+      () =>
+        new RateLimitedWebAcl(stack, 'Acl', { scope: 'REGIONAL', pathRateLimits: [{ pathPrefix: '/api/auth/login', requestsPerIp: 20 }] }),
     ).toThrow('pathRateLimits need requestsPerIp');
   });
 

@@ -99,13 +99,22 @@ describe('POST /auth/login', () => {
     } finally {
       spy.mockRestore();
     }
-    return lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
   }
 
   test('issue 8: a rejected token counts as TokensRejected, an unreadable key (a fault, 500) as the Faults the alarms watch', async () => {
-    const event = { type: 'TOKEN' as const, authorizationToken: 'Bearer abc.def.ghi', methodArn: 'arn:aws:execute-api:us-east-1:0:a/api/GET/x' };
+    const event = {
+      type: 'TOKEN' as const,
+      authorizationToken: 'Bearer abc.def.ghi',
+      methodArn: 'arn:aws:execute-api:us-east-1:0:a/api/GET/x',
+    };
     const rejected = await emitted(() => authorizer(event));
-    expect(rejected.map((m) => Object.keys(m).filter((k) => k === 'TokensRejected' || k === AUTHORIZER_FAULTS))).toEqual([['TokensRejected']]);
+    expect(rejected.map((m) => Object.keys(m).filter((k) => k === 'TokensRejected' || k === AUTHORIZER_FAULTS))).toEqual([
+      ['TokensRejected'],
+    ]);
 
     // A key that cannot be read (no such secret on the emulator): not a 401.
     const broken = tokenAuthorizer(tokenIssuer(() => secretString(`${process.env.TOKEN_SECRET_ARN}-missing`)));

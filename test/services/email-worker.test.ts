@@ -180,7 +180,10 @@ describe('suppression list (issue 8: bounces and complaints are never mailed aga
     const full = `full-${randomUUID()}@example.com`;
     const record = bounceRecorder(list());
     await record(
-      sesNotification({ eventType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: bounced }] } }) as never,
+      sesNotification({
+        eventType: 'Bounce',
+        bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: bounced }] },
+      }) as never,
     );
     await record(sesNotification({ eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: complained }] } }) as never);
     await record(

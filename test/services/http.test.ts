@@ -75,7 +75,11 @@ describe('the shared HTTP entry', () => {
 
 describe('issue 8: the stage prefix a REST private integration puts in front of the path', () => {
   test('is stripped as a whole segment, body and method kept; other paths pass unchanged', async () => {
-    const post = new Request('http://alb.internal/api/orders/42?x=1', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const post = new Request('http://alb.internal/api/orders/42?x=1', {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     const stripped = withoutPathPrefix(post, '/api');
     expect(new URL(stripped.url).pathname + new URL(stripped.url).search).toBe('/orders/42?x=1');
     expect(stripped.method).toBe('POST');

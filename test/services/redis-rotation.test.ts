@@ -37,9 +37,13 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 
 beforeAll(async () => {
   port = await freePort();
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', OLD], {
-    stdio: 'ignore',
-  });
+  server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', OLD],
+    {
+      stdio: 'ignore',
+    },
+  );
   const up = await until(async () => {
     const probe = new Redis({ port, host: '127.0.0.1', password: OLD, lazyConnect: true, retryStrategy: () => null });
     probe.on('error', () => undefined);

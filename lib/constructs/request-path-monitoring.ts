@@ -44,7 +44,7 @@ export interface RequestPathMonitoringProps {
    * The internal ALB in front of `containerServices`.
    * @default - no load balancer
    */
-  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
   /**
    * @default - an external database: not monitored here
    */
@@ -175,7 +175,7 @@ export class RequestPathMonitoring extends Construct {
         facade.monitorFargateApplicationLoadBalancer({
           fargateService: svc.service,
           applicationLoadBalancer: props.loadBalancer,
-          applicationTargetGroup: svc.targetGroup,
+          applicationTargetGroup: namedByLoadBalancer(svc.targetGroup, props.loadBalancer),
           alarmFriendlyName: name,
           humanReadableName: name,
           addUnhealthyTaskCountAlarm: alarm({ Critical: { maxUnhealthyTasks: 0, runbookLink: runbook('unhealthy-targets') } }),
@@ -244,4 +244,22 @@ export class RequestPathMonitoring extends Construct {
       addDeadLetterQueueMaxSizeAlarm: alarm({ Critical: { maxMessageCount: 0, runbookLink: runbook('dlq-not-empty') } }),
     });
   }
+}
+
+/**
+ * The target group as its metrics should see it: with the load balancer named by the ALB's own
+ * `LoadBalancerFullName` attribute. aws-cdk-lib derives that name by splitting the first listener's
+ * ARN, and in another stack under weak references (ADR 0001) the split is a `Fn::Split` over
+ * `Fn::GetStackOutput`, which CloudFormation does not list among `Fn::Split`'s supported functions
+ * and cfn-lint rejects (E1022). A view, so the target group itself is untouched.
+ */
+function namedByLoadBalancer(
+  targetGroup: elbv2.IApplicationTargetGroup,
+  loadBalancer: elbv2.ApplicationLoadBalancer,
+): elbv2.IApplicationTargetGroup {
+  const view = Object.create(targetGroup) as elbv2.IApplicationTargetGroup;
+  Object.defineProperty(view, 'firstLoadBalancerFullName', { get: () => loadBalancer.loadBalancerFullName });
+  // `metrics` is built once from `firstLoadBalancerFullName`; the view builds its own.
+  Object.defineProperty(view, '_metrics', { value: undefined, writable: true });
+  return view;
 }

@@ -171,9 +171,15 @@ export class ServicesStack extends Stack {
   readonly runtimes: Record<ApiService, ServiceRuntime>;
   readonly platform?: ContainerPlatform;
   readonly email: EmailPipeline;
+  /**
+   * The authorizer function itself (not its `live` alias): metrics by function name cover every
+   * version, and a function's name is a plain attribute, where an alias's is a `Fn::Split` of its
+   * ARN that a weak cross-stack reference would turn into a split of `Fn::GetStackOutput`.
+   */
   readonly authorizer: lambda.IFunction;
   /** The authorizer's own fault count (its Lambda errors include every rejected token). */
   readonly authorizerFaults: cloudwatch.IMetric;
+  /** The outbox relay function itself (see `authorizer`). */
   readonly relay: lambda.IFunction;
   /** The regional web ACL on the API stage and the ALB, unless the stage turns it off. */
   readonly webAcl?: RateLimitedWebAcl;
@@ -316,7 +322,7 @@ export class ServicesStack extends Stack {
       inVpc: false,
       faultMetric: this.authorizerFaults,
     });
-    this.authorizer = authorizer.invokable;
+    this.authorizer = authorizer.function;
     skipCheckov(authorizer.function, {
       id: 'CKV_AWS_117',
       comment:
@@ -328,7 +334,7 @@ export class ServicesStack extends Stack {
       environment: { ...base('payments'), ...db, EMAIL_QUEUE_URL: emailQueue.queueUrl },
       timeout: Duration.seconds(50),
     });
-    this.relay = relay.invokable;
+    this.relay = relay.function;
     new events.Rule(this, 'OutboxRelaySchedule', {
       description: 'Re-sends outbox rows not yet on the email queue',
       schedule: events.Schedule.rate(Duration.minutes(1)),

@@ -18,7 +18,7 @@ fi
 OUT=.local/synth
 rm -rf "$OUT"; mkdir -p "$OUT"
 summary=()
-for stage in ${GATE_STAGES:-local local-containers dev prod}; do
+for stage in ${GATE_STAGES:-local local-containers dev staging prod}; do
   echo "-- synth $stage (CDK validator + cdk-nag AwsSolutions)"
   npx cdk synth '**' -c "stage=$stage" -o "$OUT/$stage" --quiet >"$OUT/$stage.log" 2>&1 || { cat "$OUT/$stage.log"; exit 1; }
   templates=$(find "$OUT/$stage" -name '*.template.json' | sort)

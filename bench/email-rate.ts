@@ -6,6 +6,7 @@ import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { createRedis } from '../lambda/shared/redis.js';
 import { SendRateLimiter, sendIntervalMs } from '../lambda/email-worker/rate-limiter.js';
 import { sesSender } from '../lambda/email-worker/sender.js';
+import { dynamoSuppressionList } from '../lambda/email-worker/suppression.js';
 import { emailWorker } from '../lambda/email-worker/worker.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 import { createQueue, enqueue, maxPerSecond, pollInto } from '../test/support/ministack.js';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
           sender: sesSender(sender),
           limiter: new SendRateLimiter(redis, RATE, limiterKey),
           persistenceStore: new DynamoDBPersistenceLayer({ tableName: process.env.IDEMPOTENCY_TABLE! }),
+          suppression: dynamoSuppressionList(process.env.IDEMPOTENCY_TABLE!),
         }),
       ),
     ),

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Synthesizes every stage with no AWS credentials and no AWS variables at all (an empty
 # environment but PATH and HOME), and prints the wall time and the resources per stack.
-# Usage: bench/synth-offline.sh [stages...]   (default: local dev prod)
+# Usage: bench/synth-offline.sh [stages...]   (default: local dev staging prod)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 OUT="$(mktemp -d)"; trap 'rm -rf "$OUT"' EXIT
-STAGES=("${@:-local dev prod}")
+STAGES=("${@:-local dev staging prod}")
 # shellcheck disable=SC2206
 STAGES=(${STAGES[*]})
 for stage in "${STAGES[@]}"; do

@@ -1,4 +1,4 @@
-import { Aspects, Duration, RemovalPolicy, Stage, type StageProps } from 'aws-cdk-lib';
+import { Aspects, CrossStackReferences, Duration, ReferenceStrength, RemovalPolicy, Stage, type StageProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { OmitSecurityGroupRules } from './aspects/omit-security-group-rules.js';
@@ -14,6 +14,12 @@ import { ServicesStack } from './stacks/services-stack.js';
 export interface StorefrontStageProps extends StageProps {
   readonly config: StageConfig;
 }
+
+const REFERENCE_STRENGTHS = {
+  strong: ReferenceStrength.STRONG,
+  weak: ReferenceStrength.WEAK,
+  both: ReferenceStrength.BOTH,
+} as const;
 
 const REMOVAL_POLICIES = {
   destroy: RemovalPolicy.DESTROY,
@@ -37,6 +43,10 @@ export class StorefrontStage extends Stage {
     super(scope, id, props);
     const config = props.config;
     const env = config.env;
+    // Read from the consuming stack's context, so it must be set before any stack exists (ADR 0001).
+    if (config.crossStackReferences) CrossStackReferences.of(this).consume(REFERENCE_STRENGTHS[config.crossStackReferences]);
+    // Every stack, not only Data: deleting Services or Cdn by mistake takes the shop offline just as surely.
+    const terminationProtection = config.deletionProtection;
     const removalPolicy = REMOVAL_POLICIES[config.removalPolicy];
     // Logs and secrets hold nothing worth a snapshot; RETAIN is their "keep" policy.
     const softRemovalPolicy = removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
@@ -44,6 +54,7 @@ export class StorefrontStage extends Stage {
 
     this.network = new NetworkStack(this, 'Network', {
       env,
+      terminationProtection,
       description: 'Storefront: VPC, subnets, flow logs',
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
@@ -58,7 +69,7 @@ export class StorefrontStage extends Stage {
     this.data = new DataStack(this, 'Data', {
       env,
       description: 'Storefront: PostgreSQL, Redis, idempotency table, schema migrations',
-      terminationProtection: config.deletionProtection,
+      terminationProtection,
       vpc,
       appSubnets,
       dataSubnets: this.network.dataSubnets,
@@ -72,6 +83,7 @@ export class StorefrontStage extends Stage {
 
     this.services = new ServicesStack(this, 'Services', {
       env,
+      terminationProtection,
       description: 'Storefront: API Gateway, the services on Lambda or Fargate, the email pipeline',
       vpc,
       appSubnets,
@@ -85,12 +97,13 @@ export class StorefrontStage extends Stage {
         bundleAwsSdk: config.bundleAwsSdk,
         maxReceiveCount: config.email.maxReceiveCount,
         workerTimeout: config.email.workerTimeoutSeconds === undefined ? undefined : Duration.seconds(config.email.workerTimeoutSeconds),
+        domain: config.domain,
       },
-      buildFunction: (fnScope, fnId, spec) => {
+      buildFunction: (fnScope, fnId, { inVpc, ...spec }) => {
         const fn = new ServiceFunction(fnScope, fnId, {
           ...spec,
-          vpc,
-          vpcSubnets: appSubnets,
+          vpc: inVpc === false ? undefined : vpc,
+          vpcSubnets: inVpc === false ? undefined : appSubnets,
           logRetention,
           removalPolicy: softRemovalPolicy,
           canary: config.canaryDeployments,
@@ -104,6 +117,9 @@ export class StorefrontStage extends Stage {
       regionalWebAcl: config.waf.regionalAcl,
       throttle: config.api.throttle,
       writeThrottle: config.api.writeThrottle,
+      cloudWatchRole: config.api.cloudWatchRole,
+      deletionProtection: config.deletionProtection,
+      originSecretVersions: config.originSecret,
       publicApi: config.publicApi,
       cacheTtlSeconds: config.cacheTtlSeconds,
       logRetention,
@@ -113,6 +129,7 @@ export class StorefrontStage extends Stage {
     // CloudFront's web ACL and certificate must be in us-east-1 (ADR 0013).
     this.edge = new EdgeStack(this, 'Edge', {
       env: { account: env.account, region: 'us-east-1' },
+      terminationProtection,
       description: 'Storefront: CloudFront web ACL and certificate (us-east-1)',
       crossRegionReferences: env.region !== 'us-east-1',
       waf: config.waf,
@@ -121,6 +138,7 @@ export class StorefrontStage extends Stage {
 
     this.cdn = new CdnStack(this, 'Cdn', {
       env,
+      terminationProtection,
       description: 'Storefront: CloudFront, the storefront page in S3, DNS',
       crossRegionReferences: env.region !== 'us-east-1',
       api: this.services.api.restApi,
@@ -135,6 +153,7 @@ export class StorefrontStage extends Stage {
 
     this.observability = new ObservabilityStack(this, 'Observability', {
       env,
+      terminationProtection,
       description: 'Storefront: dashboard along the request path, alarms to SNS',
       prefix: `Storefront-${config.stage}`,
       services: this.services,

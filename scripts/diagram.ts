@@ -23,10 +23,11 @@ const END = '<!-- diagram:end -->';
 const all = <T>(root: IConstruct, type: abstract new (...args: never[]) => T): T[] =>
   root.node.findAll().filter((c): c is T & IConstruct => c instanceof type);
 
-/** "2000/5min per IP, /auth/login 100" from the ACL's own rate-based rules. */
+/** "origin header, 2000/5min per IP, /auth/login 100" from the ACL's own rules. */
 function rateLimits(acl: RateLimitedWebAcl): string {
   const rules = (acl.webAcl.rules ?? []) as wafv2.CfnWebACL.RuleProperty[];
-  return rules
+  const origin = rules.some((r) => r.name === 'RequireOriginHeader') ? ['origin header'] : [];
+  const limits = rules
     .map((r) => r.statement as wafv2.CfnWebACL.StatementProperty)
     .filter((s) => s.rateBasedStatement)
     .map((s) => {
@@ -35,8 +36,8 @@ function rateLimits(acl: RateLimitedWebAcl): string {
         wafv2.CfnWebACL.ByteMatchStatementProperty | undefined;
       const window = `${(rate.evaluationWindowSec ?? 300) / 60}min`;
       return `${scoped ? `${scoped.searchString} ` : ''}${rate.limit}/${window}`;
-    })
-    .join(', ');
+    });
+  return [...origin, ...limits].join(', ');
 }
 
 /** Mermaid flowchart of the request path as this stage builds it. */

@@ -5,6 +5,7 @@ import { initOnce } from '#shared/init.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { SendRateLimiter } from './rate-limiter.js';
 import { sesSender } from './sender.js';
+import { dynamoSuppressionList } from './suppression.js';
 import { emailWorker } from './worker.js';
 
 const env = loadEnv({
@@ -19,6 +20,7 @@ const worker = initOnce(async () =>
     sender: sesSender(env.EMAIL_SENDER),
     limiter: new SendRateLimiter(await redisFromEnv(env), env.EMAIL_RATE_PER_SECOND),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+    suppression: dynamoSuppressionList(env.IDEMPOTENCY_TABLE),
   }),
 );
 

@@ -7,23 +7,31 @@ import { logger, metrics } from '#shared/observability.js';
 import { type ConfirmationJob, confirmationJobSchema, renderConfirmation } from '#shared/confirmation.js';
 import type { SendRateLimiter } from './rate-limiter.js';
 import type { EmailSender } from './sender.js';
+import type { SuppressionList } from './suppression.js';
 
 export interface WorkerDeps {
   readonly sender: EmailSender;
   readonly limiter: SendRateLimiter;
   readonly persistenceStore: BasePersistenceLayer;
+  readonly suppression: SuppressionList;
 }
 
 /**
  * The SQS batch handler: each job is sent at most once (an idempotency record per job id, so a
  * redelivered message sends nothing), never faster than the shared limiter allows; a job that fails
  * is reported alone as a batch item failure, and after `maxReceiveCount` deliveries SQS moves it to
- * the dead-letter queue.
+ * the dead-letter queue. A job to a suppressed address (it bounced or complained) sends nothing and
+ * ends as done: retrying it could never succeed.
  */
-export function emailWorker({ sender, limiter, persistenceStore }: WorkerDeps) {
+export function emailWorker({ sender, limiter, persistenceStore, suppression }: WorkerDeps) {
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'jobId', expiresAfterSeconds: 7 * 24 * 3600 });
   const sendOnce = makeIdempotent(
-    async (job: ConfirmationJob) => {
+    async (job: ConfirmationJob): Promise<{ messageId?: string; suppressed?: true }> => {
+      if (await suppression.isSuppressed(job.to)) {
+        metrics.addMetric('EmailSuppressed', MetricUnit.Count, 1);
+        logger.info('confirmation not sent: address suppressed', { jobId: job.jobId, orderId: job.orderId });
+        return { suppressed: true };
+      }
       await limiter.acquire();
       const messageId = await sender.send({ to: job.to, ...renderConfirmation(job) });
       metrics.addMetric('EmailSent', MetricUnit.Count, 1);

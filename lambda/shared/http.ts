@@ -89,10 +89,28 @@ export function lambdaHandler(source: AppSource) {
   };
 }
 
-/** The container entry of an app: an HTTP server on `PORT` (default 8080). */
+/**
+ * `request` without a leading `prefix` segment (`/api/orders/1` → `/orders/1`, `/api` → `/`), or
+ * unchanged: behind a REST API private integration the path carries the stage in front (ADR 0010),
+ * while the ALB's health checks and the emulator send the bare path.
+ */
+export function withoutPathPrefix(request: Request, prefix: string | undefined): Request {
+  if (!prefix) return request;
+  const url = new URL(request.url);
+  if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return request;
+  url.pathname = url.pathname.slice(prefix.length) || '/';
+  return new Request(url, request);
+}
+
+/** The container entry of an app: an HTTP server on `PORT` (default 8080), routing without `STAGE_PATH_PREFIX`. */
 export async function startServer(source: AppSource, port = Number(process.env.PORT ?? 8080)) {
   const resolved = await (typeof source === 'function' ? source() : source);
-  const server = serve({ fetch: resolved.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' });
+  const prefix = process.env.STAGE_PATH_PREFIX;
+  const server = serve({
+    fetch: (request, env) => resolved.fetch(withoutPathPrefix(request, prefix), env),
+    port,
+    hostname: process.env.HOST ?? '0.0.0.0',
+  });
   logger.info('listening', { port });
   // No invocation ends here to flush EMF metrics: publish them every minute, and on the way out.
   const flush = setInterval(() => metrics.publishStoredMetrics(), 60_000);

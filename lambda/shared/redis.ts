@@ -39,6 +39,28 @@ export async function connectRedis(redis: Redis): Promise<Redis> {
   return redis;
 }
 
+/**
+ * Keeps a client working through an AUTH token rotation (docs/runbook.md#rotate-redis-auth): when
+ * Redis refuses the token in use, re-read it and let ioredis' reconnect (which reads
+ * `options.password` again) use the new one. During the rotation window ElastiCache accepts both
+ * tokens, so connections made with the old one keep working until then.
+ */
+export function refreshAuthOnRejection(redis: Redis, readToken: () => Promise<string>): void {
+  let refreshing = false;
+  redis.on('error', (error: Error) => {
+    if (refreshing || !/^(WRONGPASS|NOAUTH)/.test(error.message)) return;
+    refreshing = true;
+    readToken()
+      .then((token) => {
+        redis.options.password = token;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        refreshing = false;
+      });
+  });
+}
+
 export async function redisFromEnv(env: {
   REDIS_HOST: string;
   REDIS_PORT: number;
@@ -51,6 +73,8 @@ export async function redisFromEnv(env: {
     tls: env.REDIS_TLS === 'true',
     password: env.REDIS_AUTH_SECRET_ARN ? await secretString(env.REDIS_AUTH_SECRET_ARN) : undefined,
   });
+  const arn = env.REDIS_AUTH_SECRET_ARN;
+  if (arn) refreshAuthOnRejection(redis, () => secretString(arn, { fresh: true }));
   // Connection errors are not thrown here; each command reports its own failure to its caller.
   return connectRedis(redis);
 }

@@ -4,11 +4,12 @@ import { dev } from './stages/dev.js';
 import { local } from './stages/local.js';
 import { localContainers } from './stages/local-containers.js';
 import { prod } from './stages/prod.js';
+import { staging } from './stages/staging.js';
 
 export * from './schema.js';
 
 /** The stages this app knows; `-c stage=NAME` picks one. `local-containers` is the `local` stage in prod's compute shape. */
-export const STAGES: Readonly<Record<string, unknown>> = { local, 'local-containers': localContainers, dev, prod };
+export const STAGES: Readonly<Record<string, unknown>> = { local, 'local-containers': localContainers, dev, staging, prod };
 
 /** Thrown for an unknown stage or an invalid value; the message names the field and what it accepts. */
 export class StageConfigError extends Error {

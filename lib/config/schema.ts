@@ -100,7 +100,7 @@ export const stageConfigSchema = z
       flowLogs: z.boolean().optional(),
       /** Strip the default security group's rules (a Node custom resource needing @aws-sdk/client-ec2, which MiniStack's Lambda executor lacks). Default true. */
       restrictDefaultSecurityGroup: z.boolean().optional(),
-      /** Interface endpoints for Secrets Manager and SQS when natGateways is 0 (MiniStack's VPC has no CidrBlock attribute their security group needs). Default true. */
+      /** Interface endpoints for Secrets Manager, SQS and SES when natGateways is 0 (MiniStack's VPC has no CidrBlock attribute their security group needs). Default true. */
       interfaceEndpoints: z.boolean().optional(),
       /**
        * Security-group rules between two groups, which CDK writes as standalone
@@ -119,10 +119,20 @@ export const stageConfigSchema = z
       requestsPerIp: wafLimit,
       loginRequestsPerIp: wafLimit,
       evaluationWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]),
-      /** Attach the REGIONAL web ACL to the API stage and ALB (the emulator cannot associate web ACLs). */
+      /** Attach the REGIONAL web ACL to the API stage (the emulator cannot associate web ACLs). */
       regionalAcl: z.boolean(),
     }),
-    api: z.strictObject({ throttle, writeThrottle: throttle }),
+    api: z.strictObject({
+      throttle,
+      writeThrottle: throttle,
+      /**
+       * Create the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`, one per
+       * account and region). Access and execution logs fail without it in a fresh account; off where
+       * the platform has no account settings to write (the emulator). See docs/aws-accounts.md.
+       * Default false.
+       */
+      cloudWatchRole: z.boolean().optional(),
+    }),
     /** Where clients reach the API: through CloudFront `/api`, or straight at API Gateway. */
     publicApi: z.enum(['cloudfront', 'apigateway']),
     /**
@@ -141,6 +151,24 @@ export const stageConfigSchema = z
       workerTimeoutSeconds: z.number().int().min(1).max(900).optional(),
     }),
     alarmEmail: z.email().optional(),
+    /**
+     * How a stack reads what another stack of the stage made (ADR 0001): `strong` (exports, or
+     * SSM-backed custom resources across regions) pins producers until every consumer lets go;
+     * `weak` (`Fn::GetStackOutput`) lets either side change alone; `both` is the one-deploy bridge.
+     * Default: cdk.json's `@aws-cdk/core:defaultCrossStackReferences` (`strong`).
+     */
+    crossStackReferences: z.enum(['strong', 'weak', 'both']).optional(),
+    /**
+     * Versions of the origin secret the templates are pinned to (docs/runbook.md#rotate-origin-secret).
+     * CloudFront sends `versionId`; the regional web ACL accepts it and `previousVersionId` during a
+     * rotation. Unset: both follow AWSCURRENT as of their last update (first deploy only).
+     */
+    originSecret: z
+      .strictObject({
+        versionId: z.string().min(32).max(64),
+        previousVersionId: z.string().min(32).max(64).optional(),
+      })
+      .optional(),
     /** CloudWatch alarms (all metric math, from cdk-monitoring-constructs; MiniStack 1.5.33 rejects metric math alarms). Default true. */
     alarms: z.boolean().optional(),
     /** CodeDeploy canary with alarm rollback for the service functions. */
@@ -179,6 +207,13 @@ export const stageConfigSchema = z
         code: 'custom',
         path: ['containers', 'emulatorTaskEnvironment'],
         message: 'only for an emulator (loadBalancerAccess.kind emulator): on AWS the task role gives the credentials',
+      });
+    }
+    if (c.domain && !c.email.sender.endsWith(`@${c.domain.name}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email', 'sender'],
+        message: `with a domain, the sender must be an address at ${c.domain.name} (its SES domain identity signs the mail)`,
       });
     }
     if (c.deletionProtection && c.removalPolicy === 'destroy') {

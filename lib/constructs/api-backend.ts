@@ -4,6 +4,18 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
+/**
+ * The paths at which the ALB sees a service's routes. For REST API private integrations, API
+ * Gateway puts the stage in front of the integration path ("a request to the `test` stage includes
+ * `test/path`", developer guide, Private integrations for REST APIs; ADR 0010), so on AWS the ALB
+ * sees `/<stage>/orders/...`; a backend reached without a VPC link (the emulator) sees the URI path
+ * as written. Rules match both; the container strips the stage prefix before routing
+ * (`STAGE_PATH_PREFIX`, lambda/shared/http.ts). Four values: the ALB's limit is five per rule.
+ */
+export function loadBalancerPathPatterns(servicePrefix: string, stageName: string): string[] {
+  return [servicePrefix, `${servicePrefix}/*`, `/${stageName}${servicePrefix}`, `/${stageName}${servicePrefix}/*`];
+}
+
 /** One API route as a backend sees it. */
 export interface BackendRoute {
   /** Resource path with `{param}` placeholders, e.g. `/orders/{id}`. */
@@ -23,7 +35,8 @@ export interface BoundBackend {
 
 /**
  * Where the REST API sends a service's routes: a Lambda function (proxy integration) or the shared
- * internal ALB through a VPC link V2 (HTTP proxy). The API construct does not care which.
+ * internal ALB through a VPC link V2 (HTTP proxy). The API construct does not care which; a new kind
+ * of backend is one more static factory and one more subclass implementing `bind`.
  */
 export abstract class ApiBackend {
   /** Lambda proxy integration; API Gateway passes the resource path, the service routes on it. */
@@ -66,26 +79,13 @@ class LambdaBackend extends ApiBackend {
   }
 }
 
-/** `integration.request.path.<p>` from `method.request.path.<p>` for each `{p}` of a route. */
-function pathParameters(route: BackendRoute): Record<string, string> {
-  const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-  return Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`]));
-}
-
 class LoadBalancerUrlBackend extends ApiBackend {
   constructor(private readonly baseUrl: string) {
     super();
   }
 
   bind(_scope: Construct, route: BackendRoute): BoundBackend {
-    return {
-      integration: new apigateway.Integration({
-        type: apigateway.IntegrationType.HTTP_PROXY,
-        integrationHttpMethod: route.method,
-        uri: `${this.baseUrl}${route.path}`,
-        options: { requestParameters: pathParameters(route) },
-      }),
-    };
+    return { integration: httpProxy(this.baseUrl, route) };
   }
 }
 
@@ -105,17 +105,28 @@ class LoadBalancerBackend extends ApiBackend {
       (scope.node.tryFindChild('VpcLinkV2') as apigateway.IVpcLink | undefined) ??
       apigateway.VpcLink.fromVpcLinkId(scope, 'VpcLinkV2', this.vpcLink.vpcLinkId);
     return {
-      integration: new apigateway.Integration({
-        type: apigateway.IntegrationType.HTTP_PROXY,
-        integrationHttpMethod: route.method,
-        uri: `http://${this.loadBalancer.loadBalancerDnsName}:${this.listenerPort}${route.path}`,
-        options: {
-          connectionType: apigateway.ConnectionType.VPC_LINK,
-          vpcLink: link,
-          requestParameters: pathParameters(route),
-        },
+      integration: httpProxy(`http://${this.loadBalancer.loadBalancerDnsName}:${this.listenerPort}`, route, {
+        connectionType: apigateway.ConnectionType.VPC_LINK,
+        vpcLink: link,
       }),
       integrationTarget: this.loadBalancer.loadBalancerArn,
     };
   }
+}
+
+/**
+ * An HTTP proxy integration of `route` on `baseUrl`: the URI path is the resource path itself, its
+ * `{param}`s filled from the method request (see `loadBalancerPathPatterns` for what reaches the ALB).
+ */
+function httpProxy(baseUrl: string, route: BackendRoute, options: apigateway.IntegrationOptions = {}): apigateway.Integration {
+  const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  return new apigateway.Integration({
+    type: apigateway.IntegrationType.HTTP_PROXY,
+    integrationHttpMethod: route.method,
+    uri: `${baseUrl}${route.path}`,
+    options: {
+      ...options,
+      requestParameters: Object.fromEntries(params.map((p) => [`integration.request.path.${p}`, `method.request.path.${p}`])),
+    },
+  });
 }

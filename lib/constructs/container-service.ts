@@ -24,6 +24,12 @@ export interface ContainerServiceProps {
   readonly listener: elbv2.IApplicationListener;
   /** Path prefix owned by the service, e.g. `/auth`; the rule matches `/auth` and `/auth*`. */
   readonly pathPrefix: string;
+  /**
+   * Path patterns of the listener rule, when the ALB sees more than the prefix (the API stage in
+   * front of it: `loadBalancerPathPatterns`).
+   * @default [pathPrefix, `${pathPrefix}*`]
+   */
+  readonly pathPatterns?: readonly string[];
   /** Listener rule priority, unique per listener. */
   readonly priority: number;
   /** The service's HTTP entry point (`lambda/<service>/server.ts`), bundled with esbuild at synth. */
@@ -184,7 +190,7 @@ export class ContainerService extends Construct implements iam.IGrantable, ec2.I
     new elbv2.ApplicationListenerRule(this, 'Rule', {
       listener: props.listener,
       priority: props.priority,
-      conditions: [elbv2.ListenerCondition.pathPatterns([props.pathPrefix, `${props.pathPrefix}*`])],
+      conditions: [elbv2.ListenerCondition.pathPatterns([...(props.pathPatterns ?? [props.pathPrefix, `${props.pathPrefix}*`])])],
       targetGroups: [this.targetGroup],
     });
 

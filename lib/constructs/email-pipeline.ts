@@ -1,11 +1,14 @@
 import * as path from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as eventsources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { skipCheckov } from './checkov.js';
@@ -16,9 +19,27 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
 /** AWS's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
 export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 
+/** The shop's own mail domain: its public hosted zone (imported by id, never looked up). */
+export interface MailDomain {
+  readonly zone: route53.IHostedZone;
+  /**
+   * Subdomain of the zone used as the custom MAIL FROM (bounce return path, SPF aligned with it).
+   * @default 'mail'
+   */
+  readonly mailFromSubdomain?: string;
+}
+
 export interface EmailPipelineProps {
-  /** SES identity the confirmations are sent from (an address, or a domain). */
+  /** Address the confirmations are sent from. */
   readonly sender: string;
+  /**
+   * Send as a verified domain: an SES domain identity with Easy DKIM records written into the zone,
+   * a custom MAIL FROM (MX and SPF records), and a configuration set whose bounce and complaint
+   * events feed the suppression list (SES's own, and the one the worker reads). `sender` must be an
+   * address of the zone's domain.
+   * @default - an email-address identity for `sender` (in a sandboxed account: verified recipients only)
+   */
+  readonly domain?: MailDomain;
   /** Sends per second across every concurrent worker (the provider's rate). */
   readonly sendsPerSecond: number;
   /** Most concurrent worker invocations the queue may drive (SQS event source `maxConcurrency`). */
@@ -71,6 +92,10 @@ export class EmailPipeline extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly worker: ServiceFunction;
   readonly identity: ses.EmailIdentity;
+  /** With a domain: the configuration set every send goes through (the identity's default). */
+  readonly configurationSet?: ses.ConfigurationSet;
+  /** With a domain: the function adding bounced and complaining addresses to the suppression list. */
+  readonly bounceRecorder?: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: EmailPipelineProps) {
     super(scope, id);
@@ -101,8 +126,26 @@ export class EmailPipeline extends Construct {
         comment: 'Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); checkov only recognises a KMS key (cdk-nag SQS2 gates SSE)',
       });
     }
+    const domain = props.domain;
+    if (domain) {
+      const zoneName = domain.zone.zoneName;
+      if (!props.sender.endsWith(`@${zoneName}`)) {
+        throw new Error(`EmailPipeline: sender ${props.sender} is not an address of the mail domain ${zoneName}`);
+      }
+      // SES adds bounced and complained addresses to the account's suppression list itself; the
+      // events also reach our own list, which the worker checks before spending a send on them.
+      this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+        suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+        reputationMetrics: true,
+        sendingEnabled: true,
+      });
+    }
     this.identity = new ses.EmailIdentity(this, 'Sender', {
-      identity: props.sender.includes('@') ? ses.Identity.email(props.sender) : ses.Identity.domain(props.sender),
+      identity: domain ? ses.Identity.publicHostedZone(domain.zone) : ses.Identity.email(props.sender),
+      mailFromDomain: domain ? `${domain.mailFromSubdomain ?? 'mail'}.${domain.zone.zoneName}` : undefined,
+      // A MAIL FROM whose MX record is missing falls back to amazonses.com instead of refusing to send.
+      mailFromBehaviorOnMxFailure: domain ? ses.MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE : undefined,
+      configurationSet: this.configurationSet,
     });
 
     const { cache } = props;
@@ -139,11 +182,48 @@ export class EmailPipeline extends Construct {
       // The default port, not `cache.port`: that is the replication group's deploy-time attribute.
       fn.connections.allowToDefaultPort(cache.connections, 'Email worker to Redis');
     }
+    const stack = Stack.of(this);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail'],
-        resources: [this.identity.emailIdentityArn],
+        // Sending through a configuration set is authorised on the set as well as the identity.
+        resources: [
+          this.identity.emailIdentityArn,
+          ...(this.configurationSet
+            ? [stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName })]
+            : []),
+        ],
       }),
     );
+
+    if (this.configurationSet) {
+      const events = new sns.Topic(this, 'BouncesAndComplaints', {
+        displayName: 'Storefront SES bounces and complaints',
+        enforceSSL: true,
+      });
+      skipCheckov(events, {
+        id: 'CKV_AWS_26',
+        comment:
+          'SES event notifications carry recipient addresses and bounce codes, as SES itself stores them; SES cannot publish to a topic under the AWS-managed SNS key',
+      });
+      this.configurationSet.addEventDestination('ToSuppressionList', {
+        destination: ses.EventDestination.snsTopic(events),
+        events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+      });
+      this.bounceRecorder = new ServiceFunction(this, 'BounceRecorder', {
+        service: 'email-bounces',
+        entry: path.join(path.dirname(props.workerEntry ?? path.join(REPO_ROOT, 'lambda', 'email-worker', 'handler.ts')), 'bounces.ts'),
+        bundleAwsSdk: props.bundleAwsSdk,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+        environment: { IDEMPOTENCY_TABLE: props.idempotencyTable.tableName },
+      });
+      skipCheckov(this.bounceRecorder.function, {
+        id: 'CKV_AWS_117',
+        comment: 'The bounce recorder only writes DynamoDB items (IAM-scoped, TLS) from SNS events; it reaches nothing inside the VPC',
+      });
+      props.idempotencyTable.grantWriteData(this.bounceRecorder.function);
+      events.addSubscription(new subscriptions.LambdaSubscription(this.bounceRecorder.function));
+    }
   }
 }

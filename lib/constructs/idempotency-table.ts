@@ -10,6 +10,11 @@ export interface IdempotencyTableProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
+   * Refuse `DeleteTable` (a table deleted by hand or by a stack mistake takes every record with it).
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
    * @default RemovalPolicy.DESTROY (records live a day at most)
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -29,6 +34,7 @@ export class IdempotencyTable extends Construct {
       timeToLiveAttribute: 'expiration',
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+      deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     if (props.pointInTimeRecovery === false) {

@@ -14,24 +14,30 @@ export interface PathRateLimit {
   readonly requestsPerIp: number;
 }
 
-/** A header every request must carry, with an exact value; requests without it are blocked (403). */
+/** A header every request must carry, with one of the accepted values; requests without it are blocked (403). */
 export interface RequiredHeader {
   /** Header name, e.g. `x-origin-verify`. */
   readonly name: string;
   /**
-   * Expected value. Pass a dynamic reference (`secret.secretValue.unsafeUnwrap()`), never a literal,
-   * so the template holds only `{{resolve:secretsmanager:...}}`.
+   * Accepted values (two during a rotation, one otherwise). Pass dynamic references
+   * (`OriginSecret.acceptedValues`), never literals, so the template holds only `{{resolve:...}}`.
    */
-  readonly value: string;
+  readonly values: readonly string[];
 }
 
 export interface RateLimitedWebAclProps {
   /** CLOUDFRONT (stack must be in us-east-1) or REGIONAL (API Gateway stage, ALB). */
   readonly scope: WebAclScope;
-  /** Requests one client IP may send per evaluation window to anything (WAF minimum: 10). */
-  readonly requestsPerIp: number;
   /**
-   * Stricter limits on sensitive paths (login).
+   * Requests one client IP may send per evaluation window to anything (WAF minimum: 10). Only where
+   * the ACL sees the client's own address: behind CloudFront the source is an edge server, and
+   * `X-Forwarded-For`'s first address is whatever the client wrote (CloudFront appends, it does not
+   * replace), so a per-IP key there is trivially dodged; the CloudFront ACL limits per client.
+   * @default - no per-IP limit
+   */
+  readonly requestsPerIp?: number;
+  /**
+   * Stricter limits on sensitive paths (login); need `requestsPerIp`.
    * @default - none
    */
   readonly pathRateLimits?: readonly PathRateLimit[];
@@ -40,13 +46,6 @@ export interface RateLimitedWebAclProps {
    * @default Duration.minutes(5)
    */
   readonly evaluationWindow?: Duration;
-  /**
-   * Where the client IP is read. `forwarded` uses the first address of `X-Forwarded-For`, for a
-   * regional ACL that only sees traffic relayed by CloudFront (whose own IPs would otherwise be
-   * rate-limited); it is a backstop, the authoritative per-IP limit is the CloudFront ACL's.
-   * @default 'source'
-   */
-  readonly clientIp?: 'source' | 'forwarded';
   /**
    * AWS managed rule groups evaluated after the rate rules, by name (vendor `AWS`).
    * @default common rule set, known bad inputs, Amazon IP reputation list
@@ -110,16 +109,18 @@ export class RateLimitedWebAcl extends Construct {
     if (!ALLOWED_WINDOWS.includes(windowSec)) {
       throw new Error(`RateLimitedWebAcl: evaluationWindow must be one of ${ALLOWED_WINDOWS.join(', ')} seconds, got ${windowSec}`);
     }
-    for (const limit of [props.requestsPerIp, ...(props.pathRateLimits ?? []).map((p) => p.requestsPerIp)]) {
+    if (props.requestsPerIp === undefined && (props.pathRateLimits ?? []).length > 0) {
+      throw new Error('RateLimitedWebAcl: pathRateLimits need requestsPerIp (a per-IP key the ACL can trust)');
+    }
+    const limits =
+      props.requestsPerIp === undefined ? [] : [props.requestsPerIp, ...(props.pathRateLimits ?? []).map((p) => p.requestsPerIp)];
+    for (const limit of limits) {
       if (limit < WAF_MIN_RATE_LIMIT) {
         throw new Error(`RateLimitedWebAcl: rate limits must be at least ${WAF_MIN_RATE_LIMIT}, got ${limit}`);
       }
     }
 
-    const ipKey =
-      props.clientIp === 'forwarded'
-        ? { aggregateKeyType: 'FORWARDED_IP', forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' } }
-        : { aggregateKeyType: 'IP' };
+    const ipKey = { aggregateKeyType: 'IP' };
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
     const visibility = (metricName: string) => ({
       cloudWatchMetricsEnabled: true,
@@ -128,22 +129,22 @@ export class RateLimitedWebAcl extends Construct {
     });
 
     if (props.requiredHeader) {
+      const header = props.requiredHeader;
+      if (header.values.length === 0) throw new Error('RateLimitedWebAcl: requiredHeader needs at least one accepted value');
+      const matches: wafv2.CfnWebACL.StatementProperty[] = header.values.map((value) => ({
+        byteMatchStatement: {
+          fieldToMatch: { singleHeader: { Name: header.name.toLowerCase() } },
+          positionalConstraint: 'EXACTLY',
+          searchString: value,
+          textTransformations: [{ priority: 0, type: 'NONE' }],
+        },
+      }));
       rules.push({
         name: 'RequireOriginHeader',
         priority: rules.length,
         action: { block: { customResponse: { responseCode: 403, customResponseBodyKey: FORBIDDEN_KEY } } },
-        statement: {
-          notStatement: {
-            statement: {
-              byteMatchStatement: {
-                fieldToMatch: { singleHeader: { Name: props.requiredHeader.name.toLowerCase() } },
-                positionalConstraint: 'EXACTLY',
-                searchString: props.requiredHeader.value,
-                textTransformations: [{ priority: 0, type: 'NONE' }],
-              },
-            },
-          },
-        },
+        // During a rotation the previous value is accepted too (an OR needs two statements).
+        statement: { notStatement: { statement: matches.length === 1 ? matches[0] : { orStatement: { statements: matches } } } },
         visibilityConfig: visibility('RequireOriginHeader'),
       });
     }
@@ -178,13 +179,15 @@ export class RateLimitedWebAcl extends Construct {
       });
     });
 
-    rules.push({
-      name: 'RateLimitPerIp',
-      priority: rules.length,
-      action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: RATE_LIMITED_KEY } } },
-      statement: { rateBasedStatement: { ...ipKey, limit: props.requestsPerIp, evaluationWindowSec: windowSec } },
-      visibilityConfig: visibility('RateLimitPerIp'),
-    });
+    if (props.requestsPerIp !== undefined) {
+      rules.push({
+        name: 'RateLimitPerIp',
+        priority: rules.length,
+        action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: RATE_LIMITED_KEY } } },
+        statement: { rateBasedStatement: { ...ipKey, limit: props.requestsPerIp, evaluationWindowSec: windowSec } },
+        visibilityConfig: visibility('RateLimitPerIp'),
+      });
+    }
 
     for (const group of props.managedRuleGroups ?? DEFAULT_MANAGED_RULE_GROUPS) {
       rules.push({

@@ -87,6 +87,10 @@ export class ReadReplicatedDatabase extends Construct {
       autoMinorVersionUpgrade: true,
       deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
+      // Replicas must keep up with the primary's writes: same storage class, same autoscaling ceiling
+      // (the CDK default for a replica is gp2 without a ceiling). Replicas take their size from the primary.
+      storageType: rds.StorageType.GP3,
+      maxAllocatedStorage: (props.allocatedStorageGiB ?? 20) * 5,
     };
     this.primary = new rds.DatabaseInstance(this, 'Primary', {
       ...common,
@@ -95,13 +99,16 @@ export class ReadReplicatedDatabase extends Construct {
       credentials: rds.Credentials.fromGeneratedSecret('storefront'),
       multiAz: props.multiAz,
       allocatedStorage: props.allocatedStorageGiB ?? 20,
-      maxAllocatedStorage: (props.allocatedStorageGiB ?? 20) * 5,
-      storageType: rds.StorageType.GP3,
       storageEncrypted: true,
       backupRetention: props.backupRetention ?? Duration.days(7),
       copyTagsToSnapshot: true,
     });
     this.secret = this.primary.secret!;
+    // The generated master secret defaults to DESTROY: a retained database would outlive its only password.
+    const removal = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+    (this.primary.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(
+      removal === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    );
     this.primary.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: props.appSubnets });
 
     const zones = props.vpc.selectSubnets(props.subnets).availabilityZones;

@@ -74,7 +74,7 @@ export class ReplicatedCache extends Construct {
     Validations.of(this.authToken).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Rotating an AUTH token needs ModifyReplicationGroup with the ROTATE strategy and a client reconnect; done by hand (docs/runbook.md#rotate-redis-auth).',
+        'Rotating an AUTH token needs ModifyReplicationGroup with ROTATE then SET around the secret update: scripts/rotate-redis-auth.sh (docs/runbook.md#rotate-redis-auth).',
     });
     this.access = {
       host: this.replicationGroup.attrPrimaryEndPointAddress,

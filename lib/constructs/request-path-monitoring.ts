@@ -26,8 +26,15 @@ export interface RequestPathMonitoringProps {
    */
   readonly webAcls?: readonly RateLimitedWebAcl[];
   readonly api: StorefrontApi;
-  /** Every Lambda function by name: services on Lambda, authorizer, relay, email worker. */
+  /** Every Lambda function whose errors are faults, by name: services on Lambda, relay, email worker. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Functions that fail on purpose for expected outcomes (the TOKEN authorizer throws `Unauthorized`
+   * for every bad token, the only way API Gateway answers 401), with the fault metric their code
+   * emits: their Lambda errors are graphed, never alarmed; the fault metric is.
+   * @default - none
+   */
+  readonly rejectingFunctions?: Readonly<Record<string, { readonly function: lambda.IFunction; readonly faults: cloudwatch.IMetric }>>;
   /**
    * Services on Fargate, behind the ALB.
    * @default - none
@@ -37,7 +44,7 @@ export interface RequestPathMonitoringProps {
    * The internal ALB in front of `containerServices`.
    * @default - no load balancer
    */
-  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
   /**
    * @default - an external database: not monitored here
    */
@@ -141,13 +148,34 @@ export class RequestPathMonitoring extends Construct {
         addThrottlesCountAlarm: alarm({ Warning: { maxErrorCount: 1, runbookLink: runbook('lambda-throttles') } }),
       });
     }
+    for (const [name, { function: fn, faults }] of Object.entries(props.rejectingFunctions ?? {})) {
+      facade.monitorLambdaFunction({
+        lambdaFunction: fn,
+        alarmFriendlyName: name,
+        humanReadableName: `${name} (errors include rejected requests)`,
+        addThrottlesCountAlarm: alarm({ Warning: { maxErrorCount: 1, runbookLink: runbook('lambda-throttles') } }),
+      });
+      facade.addWidget(new cloudwatch.GraphWidget({ title: `${name}: faults`, width: 12, left: [faults] }), false, false);
+      if (alarmsOn) {
+        new cloudwatch.Alarm(this, `${name[0].toUpperCase()}${name.slice(1)}Faults`, {
+          metric: faults,
+          alarmName: `${props.prefix}-${name}-Faults`,
+          alarmDescription: `${name}: faults (not rejected requests) in 3 of 5 minutes. Runbook: ${runbook('lambda-errors')}`,
+          threshold: 1,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }).addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      }
+    }
     if (props.loadBalancer) {
       facade.addLargeHeader('5. Load balancer and Fargate services');
       for (const [name, svc] of Object.entries(props.containerServices ?? {})) {
         facade.monitorFargateApplicationLoadBalancer({
           fargateService: svc.service,
           applicationLoadBalancer: props.loadBalancer,
-          applicationTargetGroup: svc.targetGroup,
+          applicationTargetGroup: namedByLoadBalancer(svc.targetGroup, props.loadBalancer),
           alarmFriendlyName: name,
           humanReadableName: name,
           addUnhealthyTaskCountAlarm: alarm({ Critical: { maxUnhealthyTasks: 0, runbookLink: runbook('unhealthy-targets') } }),
@@ -216,4 +244,22 @@ export class RequestPathMonitoring extends Construct {
       addDeadLetterQueueMaxSizeAlarm: alarm({ Critical: { maxMessageCount: 0, runbookLink: runbook('dlq-not-empty') } }),
     });
   }
+}
+
+/**
+ * The target group as its metrics should see it: with the load balancer named by the ALB's own
+ * `LoadBalancerFullName` attribute. aws-cdk-lib derives that name by splitting the first listener's
+ * ARN, and in another stack under weak references (ADR 0001) the split is a `Fn::Split` over
+ * `Fn::GetStackOutput`, which CloudFormation does not list among `Fn::Split`'s supported functions
+ * and cfn-lint rejects (E1022). A view, so the target group itself is untouched.
+ */
+function namedByLoadBalancer(
+  targetGroup: elbv2.IApplicationTargetGroup,
+  loadBalancer: elbv2.ApplicationLoadBalancer,
+): elbv2.IApplicationTargetGroup {
+  const view = Object.create(targetGroup) as elbv2.IApplicationTargetGroup;
+  Object.defineProperty(view, 'firstLoadBalancerFullName', { get: () => loadBalancer.loadBalancerFullName });
+  // `metrics` is built once from `firstLoadBalancerFullName`; the view builds its own.
+  Object.defineProperty(view, '_metrics', { value: undefined, writable: true });
+  return view;
 }

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,22 @@ import { runbook } from './runbook.js';
 
 /** Namespace of every custom metric the services emit (Powertools metrics). */
 export const METRICS_NAMESPACE = 'Storefront';
+/** Count of real faults a service's code reports (HTTP 500s, authorizer faults), by `service`. */
+export const FAULTS_METRIC = 'Faults';
+
+/**
+ * The `Faults` a service's code emits, per minute. Powertools adds the `stage` default dimension of
+ * lambda/shared/observability.ts, which is `default` where `STAGE` is unset (every deployed service).
+ */
+export function faultsMetric(service: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: FAULTS_METRIC,
+    dimensionsMap: { service, stage: 'default' },
+    statistic: cloudwatch.Stats.SUM,
+    period: Duration.minutes(1),
+  });
+}
 
 export interface ServiceFunctionProps {
   /** Service identity: `POWERTOOLS_SERVICE_NAME`, and the name of its metrics dimension. */
@@ -64,10 +80,18 @@ export interface ServiceFunctionProps {
    */
   readonly bundleAwsSdk?: boolean;
   /**
-   * Extra alarms that roll a canary back (e.g. the API's 5xx rate).
-   * @default - the function's own error alarm only
+   * Extra alarms that roll a canary back (e.g. the API's 5xx rate); more can be added later with
+   * `deploymentGroup.addAlarm`.
+   * @default - the function's own fault alarm only
    */
   readonly canaryAlarms?: cloudwatch.IAlarm[];
+  /**
+   * What counts as a fault of this function for the canary gate. Its Lambda `Errors` unless the
+   * function fails on purpose for expected outcomes (the TOKEN authorizer throws `Unauthorized` for
+   * every bad token): then the fault metric its code emits (`faultsMetric`).
+   * @default - `Errors` of the live alias
+   */
+  readonly faultMetric?: cloudwatch.IMetric;
   /**
    * Files copied next to the bundle, relative to the repository root: `[from, to]` pairs.
    * @default - none
@@ -157,10 +181,15 @@ export class ServiceFunction extends Construct {
     }
     const alias = new lambda.Alias(this, 'Live', { aliasName: 'live', version: this.function.currentVersion });
     this.invokable = alias;
-    const errors = alias.metricErrors({ period: Duration.minutes(1) }).createAlarm(this, 'CanaryErrors', {
-      alarmDescription: `${props.service}: errors on the live alias roll a canary deployment back. Runbook: ${runbook('lambda-errors')}`,
+    const faults = props.faultMetric ?? alias.metricErrors({ period: Duration.minutes(1) });
+    const errors = new cloudwatch.Alarm(this, 'CanaryErrors', {
+      metric: faults,
+      alarmDescription: `${props.service}: faults during a deployment roll the canary back. Runbook: ${runbook('lambda-errors')}`,
       threshold: 1,
       evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No datapoint is no fault (the emitted metric only exists once something failed).
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
       alias,

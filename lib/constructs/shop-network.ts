@@ -22,7 +22,7 @@ export interface ShopNetworkProps {
    */
   readonly restrictDefaultSecurityGroup?: boolean;
   /**
-   * Interface endpoints (Secrets Manager, SQS) for the application subnets when there is no NAT.
+   * Interface endpoints (Secrets Manager, SQS, SES) for the application subnets when there is no NAT.
    * @default true
    */
   readonly interfaceEndpoints?: boolean;
@@ -92,10 +92,12 @@ export class ShopNetwork extends Construct {
       });
     }
     if (!egress && props.interfaceEndpoints !== false) {
-      // Without NAT, the services still need these AWS APIs from the application subnets.
+      // Without NAT, the services still need these AWS APIs from the application subnets; the email
+      // worker (in the VPC for Redis) sends through the SES API.
       for (const [name, service] of [
         ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
         ['Sqs', ec2.InterfaceVpcEndpointAwsService.SQS],
+        ['Ses', ec2.InterfaceVpcEndpointAwsService.EMAIL],
       ] as const) {
         const endpoint = this.vpc.addInterfaceEndpoint(name, { service, subnets: this.appSubnets, privateDnsEnabled: true });
         const sg = endpoint.connections.securityGroups[0];

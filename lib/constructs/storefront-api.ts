@@ -39,6 +39,14 @@ export interface StorefrontApiProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly accessLogRemovalPolicy?: RemovalPolicy;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`, retained
+   * when the stack goes: other APIs of the account log through it too) and turn on execution
+   * logging of errors. Without that account setting, a stage with access logs fails to create
+   * ("CloudWatch Logs role ARN must be set in account settings"); see docs/aws-accounts.md.
+   * @default false - the account must already have the role (or, as on the emulator, not need it)
+   */
+  readonly cloudWatchRole?: boolean;
 }
 
 /**
@@ -176,11 +184,14 @@ export class StorefrontApi extends Construct {
       restApiName: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
       description: 'Storefront public API (reached through CloudFront)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      cloudWatchRole: false,
+      cloudWatchRole: props.cloudWatchRole ?? false,
       deployOptions: {
         stageName: API_STAGE_NAME,
         tracingEnabled: true,
         metricsEnabled: true,
+        // Execution logs go through the same account role; errors only (request bodies never).
+        loggingLevel: props.cloudWatchRole ? apigateway.MethodLoggingLevel.ERROR : undefined,
+        dataTraceEnabled: false,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
         methodOptions: Object.fromEntries(
@@ -220,6 +231,10 @@ export class StorefrontApi extends Construct {
     // The stacks output the URL under the names clients look for (ApiGatewayUrl, ApiUrl).
     this.restApi.node.tryRemoveChild('Endpoint');
     this.stage = this.restApi.deploymentStage;
+    // The L2 makes the account setting depend on the API, not the stage on the account setting: in a
+    // fresh account the stage (access logs on) could be created first and fail.
+    const account = this.restApi.node.tryFindChild('Account');
+    if (account) this.stage.node.addDependency(account);
     const stack = Stack.of(this);
     this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE_NAME}`;
 
@@ -268,6 +283,12 @@ export class StorefrontApi extends Construct {
       });
       if (bound.integrationTarget) {
         (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.IntegrationTarget', bound.integrationTarget);
+        // The deployment's logical ID hashes what the L2 method knows; an override is invisible to it,
+        // so a new target would update the method but never reach the stage without this.
+        this.restApi.latestDeployment?.addToLogicalId({
+          route: `${route.method} ${route.path}`,
+          integrationTarget: bound.integrationTarget,
+        });
       }
       if (!route.signedIn) {
         for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
@@ -288,11 +309,18 @@ export class StorefrontApi extends Construct {
       }
     }
 
-    Validations.of(this.stage).acknowledge({
-      id: 'AwsSolutions-APIG6',
-      reason:
-        'Execution logging needs the account-wide API Gateway CloudWatch role, which this app does not own; every request is in the JSON access log',
-    });
+    if (!props.cloudWatchRole) {
+      Validations.of(this.stage).acknowledge({
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logging needs the account-wide API Gateway CloudWatch role, off by stage config (api.cloudWatchRole); every request is in the JSON access log',
+      });
+    } else {
+      Validations.of(this.restApi.node.findChild('CloudWatchRole')).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The AWS-maintained policy API Gateway documents for its account-wide CloudWatch Logs role.',
+      });
+    }
     skipCheckov(this.stage, {
       id: 'CKV_AWS_120',
       comment:

@@ -96,6 +96,7 @@ export class DataStack extends Stack {
 
     this.idempotencyTable = new IdempotencyTable(this, 'Idempotency', {
       pointInTimeRecovery: props.pointInTimeRecovery,
+      deletionProtection: props.deletionProtection,
       removalPolicy: keepPolicy,
     }).table;
 

@@ -48,9 +48,9 @@ export class ObservabilityStack extends Stack {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const functions: Record<string, lambda.IFunction> = {
-      authorizer: services.authorizer,
       'outbox-relay': services.relay,
       'email-worker': services.email.worker.function,
+      ...(services.email.bounceRecorder ? { 'email-bounces': services.email.bounceRecorder.function } : {}),
     };
     const containers: Record<string, ContainerService> = {};
     for (const [name, runtime] of Object.entries(services.runtimes)) {
@@ -64,6 +64,8 @@ export class ObservabilityStack extends Stack {
       webAcls: [props.edgeWebAcl, ...(services.webAcl ? [services.webAcl] : [])],
       api: services.api,
       functions,
+      // A rejected token is a Lambda error too: the authorizer alarms on the faults its code counts.
+      rejectingFunctions: { authorizer: { function: services.authorizer, faults: services.authorizerFaults } },
       containerServices: containers,
       loadBalancer: services.platform?.loadBalancer,
       database: props.data.rds,

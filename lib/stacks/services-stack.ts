@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,20 +9,23 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ApiBackend } from '../constructs/api-backend.js';
+import { ApiBackend, loadBalancerPathPatterns } from '../constructs/api-backend.js';
 import { ContainerPlatform } from '../constructs/container-platform.js';
+import { skipCheckov } from '../constructs/checkov.js';
 import { ContainerService } from '../constructs/container-service.js';
-import { OriginSecret } from '../constructs/origin-secret.js';
+import { OriginSecret, type OriginSecretVersions } from '../constructs/origin-secret.js';
 import { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.js';
-import { type ApiService, StorefrontApi, type Throttle } from '../constructs/storefront-api.js';
+import { API_STAGE_NAME, type ApiService, StorefrontApi, type Throttle } from '../constructs/storefront-api.js';
 import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
 import { EmailPipeline } from '../constructs/email-pipeline.js';
-import { METRICS_NAMESPACE } from '../constructs/service-function.js';
+import { faultsMetric, METRICS_NAMESPACE } from '../constructs/service-function.js';
+import { runbook } from '../constructs/runbook.js';
 import { type ComputeConfig, type ContainersConfig, DEFAULT_CONTAINERS } from '../config/index.js';
 import type { PublicApi } from './cdn-stack.js';
-import { LOGIN_PATH, type WafLimits } from './edge-stack.js';
+import { LOGIN_PATH, type ShopDomain, type WafLimits } from './edge-stack.js';
 
 /** Where the services' code lives (`lambda/<service>/handler.ts`, `server.ts`, ...). */
 export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
@@ -40,6 +45,17 @@ export interface FunctionSpec {
    * @default - the function construct's default
    */
   readonly timeout?: Duration;
+  /**
+   * Run in the VPC's application subnets. Only what reaches the database or the cache needs to; a
+   * function that only calls AWS APIs is faster to start and needs no NAT outside it.
+   * @default true
+   */
+  readonly inVpc?: boolean;
+  /**
+   * The fault metric that gates its canary, when its Lambda errors include expected rejections.
+   * @default - the function's Lambda errors
+   */
+  readonly faultMetric?: cloudwatch.IMetric;
 }
 
 /** Anything a grant or a security-group rule can be written against: a function or a container service. */
@@ -51,6 +67,11 @@ export interface BuiltFunction {
   readonly function: lambda.IFunction & ServiceRuntime;
   /** What callers invoke: the `live` alias under canary deployments, else the function. */
   readonly invokable: lambda.IFunction;
+  /**
+   * The CodeDeploy group shifting traffic to new versions (canary deployments).
+   * @default - no canary
+   */
+  readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
 }
 
 export interface ServicesStackProps extends StackProps {
@@ -70,6 +91,12 @@ export interface ServicesStackProps extends StackProps {
     readonly maxReceiveCount?: number;
     /** @default Duration.seconds(30) */
     readonly workerTimeout?: Duration;
+    /**
+     * Send as the shop's domain (DKIM, MAIL FROM, configuration set, suppression list fed by SES);
+     * its zone is imported by id, as the Edge and Cdn stacks do.
+     * @default - an email-address identity
+     */
+    readonly domain?: ShopDomain;
   };
   /** Builds a Lambda function with the project's defaults (the foundation's `ServiceFunction`). */
   readonly buildFunction: (scope: Construct, id: string, spec: FunctionSpec) => BuiltFunction;
@@ -83,13 +110,28 @@ export interface ServicesStackProps extends StackProps {
   /** Regional WAF limits (behind CloudFront, a backstop to the edge ACL). */
   readonly waf: WafLimits;
   /**
-   * Attach a REGIONAL web ACL to the API stage and the ALB. Without it nothing checks the origin
+   * Attach a REGIONAL web ACL to the API stage. Without it nothing checks the origin
    * secret, so only for stages whose API is not reached through CloudFront (the emulator).
    * @default true
    */
   readonly regionalWebAcl?: boolean;
   readonly throttle: Throttle;
   readonly writeThrottle: Throttle;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (see `StorefrontApiProps.cloudWatchRole`).
+   * @default false
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * Protect the internal ALB from deletion.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Secret versions CloudFront and the regional web ACL are pinned to (rotation).
+   * @default - AWSCURRENT
+   */
+  readonly originSecretVersions?: OriginSecretVersions;
   /** Where clients reach the API; with `apigateway`, `ApiUrl` is output here and no origin secret is required. */
   readonly publicApi: PublicApi;
   /**
@@ -134,7 +176,15 @@ export class ServicesStack extends Stack {
   readonly runtimes: Record<ApiService, ServiceRuntime>;
   readonly platform?: ContainerPlatform;
   readonly email: EmailPipeline;
+  /**
+   * The authorizer function itself (not its `live` alias): metrics by function name cover every
+   * version, and a function's name is a plain attribute, where an alias's is a `Fn::Split` of its
+   * ARN that a weak cross-stack reference would turn into a split of `Fn::GetStackOutput`.
+   */
   readonly authorizer: lambda.IFunction;
+  /** The authorizer's own fault count (its Lambda errors include every rejected token). */
+  readonly authorizerFaults: cloudwatch.IMetric;
+  /** The outbox relay function itself (see `authorizer`). */
   readonly relay: lambda.IFunction;
   /** The regional web ACL on the API stage and the ALB, unless the stage turns it off. */
   readonly webAcl?: RateLimitedWebAcl;
@@ -154,7 +204,10 @@ export class ServicesStack extends Stack {
       reason:
         'Rotating the signing key signs every session out unless verifiers accept two keys; rotated by hand (docs/runbook.md#rotate-token-key).',
     });
-    this.originSecret = new OriginSecret(this, 'OriginSecret', { removalPolicy: props.removalPolicy });
+    this.originSecret = new OriginSecret(this, 'OriginSecret', {
+      removalPolicy: props.removalPolicy,
+      versions: props.originSecretVersions,
+    });
 
     this.email = new EmailPipeline(this, 'Email', {
       sender: props.email.sender,
@@ -163,6 +216,12 @@ export class ServicesStack extends Stack {
       bundleAwsSdk: props.email.bundleAwsSdk,
       maxReceiveCount: props.email.maxReceiveCount,
       workerTimeout: props.email.workerTimeout,
+      domain: props.email.domain && {
+        zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: props.email.domain.hostedZoneId,
+          zoneName: props.email.domain.name,
+        }),
+      },
       cache,
       idempotencyTable: props.idempotencyTable,
       workerEntry: path.join(codeRoot, 'email-worker', 'handler.ts'),
@@ -219,6 +278,7 @@ export class ServicesStack extends Stack {
         vpc: props.vpc,
         vpcSubnets: props.appSubnets,
         vpcLink: access.kind === 'vpcLink',
+        deletionProtection: props.deletionProtection,
       });
     }
     const platform = this.platform;
@@ -229,6 +289,7 @@ export class ServicesStack extends Stack {
 
     const backends = {} as Record<ApiService, ApiBackend>;
     const runtimes = {} as Record<ApiService, ServiceRuntime>;
+    const functions: Partial<Record<ApiService, BuiltFunction>> = {};
     for (const service of SERVICES) {
       const compute = props.compute[service];
       const id = service[0].toUpperCase() + service.slice(1);
@@ -237,9 +298,10 @@ export class ServicesStack extends Stack {
           cluster: platform.cluster,
           listener: platform.listener,
           pathPrefix: PREFIX[service],
+          pathPatterns: loadBalancerPathPatterns(PREFIX[service], API_STAGE_NAME),
           priority: PRIORITY[service],
           entry: path.join(codeRoot, service, 'server.ts'),
-          environment: { ...environment[service], ...containers.emulatorTaskEnvironment },
+          environment: { ...environment[service], STAGE_PATH_PREFIX: `/${API_STAGE_NAME}`, ...containers.emulatorTaskEnvironment },
           minTasks: compute.minTasks,
           maxTasks: compute.maxTasks,
           cpu: compute.cpu,
@@ -257,25 +319,36 @@ export class ServicesStack extends Stack {
           entry: path.join(codeRoot, service, 'handler.ts'),
           environment: environment[service],
         });
+        functions[service] = fn;
         runtimes[service] = fn.function;
         backends[service] = ApiBackend.lambda(fn.invokable);
       }
     }
     this.runtimes = runtimes;
 
+    // Its own service name, so its faults are not the auth service's; outside the VPC, as it only
+    // reads the signing key from Secrets Manager.
+    this.authorizerFaults = faultsMetric('authorizer');
     const authorizer = props.buildFunction(this, 'AuthorizerFunction', {
-      service: 'auth',
+      service: 'authorizer',
       entry: path.join(codeRoot, 'auth', 'authorizer.ts'),
-      environment: { ...base('auth'), ...token },
+      environment: { ...base('authorizer'), ...token },
+      inVpc: false,
+      faultMetric: this.authorizerFaults,
     });
-    this.authorizer = authorizer.invokable;
+    this.authorizer = authorizer.function;
+    skipCheckov(authorizer.function, {
+      id: 'CKV_AWS_117',
+      comment:
+        'The authorizer only reads the signing key from Secrets Manager (IAM-scoped, TLS); outside the VPC it starts faster and needs no NAT',
+    });
     const relay = props.buildFunction(this, 'OutboxRelayFunction', {
       service: 'payments',
       entry: path.join(codeRoot, 'payments', 'relay.ts'),
       environment: { ...base('payments'), ...db, EMAIL_QUEUE_URL: emailQueue.queueUrl },
       timeout: Duration.seconds(50),
     });
-    this.relay = relay.invokable;
+    this.relay = relay.function;
     new events.Rule(this, 'OutboxRelaySchedule', {
       description: 'Re-sends outbox rows not yet on the email queue',
       schedule: events.Schedule.rate(Duration.minutes(1)),
@@ -305,25 +378,43 @@ export class ServicesStack extends Stack {
       writeThrottle: props.writeThrottle,
       accessLogRetention: props.logRetention,
       accessLogRemovalPolicy: props.removalPolicy,
+      cloudWatchRole: props.cloudWatchRole,
     });
+
+    // Every canary also rolls back on the API's answers: a new version that turns requests into 5xx
+    // (whatever it logs or throws) is a fault, a 4xx (a bad token, a bad body) is not.
+    const canaries = [...Object.values(functions), authorizer, relay].flatMap((f) => (f.deploymentGroup ? [f.deploymentGroup] : []));
+    if (canaries.length > 0) {
+      const api5xx = new cloudwatch.Alarm(this, 'CanaryApi5xx', {
+        metric: this.api.restApi.metricServerError({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+        alarmDescription: `API 5xx answers during a deployment roll the canary back. Runbook: ${runbook('api-5xx-rate')}`,
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      for (const group of canaries) group.addAlarm(api5xx);
+    }
 
     const viaCloudFront = props.publicApi === 'cloudfront';
     if (viaCloudFront && props.regionalWebAcl === false) {
       throw new Error("ServicesStack: publicApi 'cloudfront' needs the regional web ACL (waf.regionalAcl) to enforce the origin secret");
     }
     if (props.regionalWebAcl !== false) {
+      // Behind CloudFront, the regional ACL proves the request came through CloudFront and runs the
+      // managed rules; per-IP limits are the CloudFront ACL's, the only one that sees the client's
+      // address (ADR 0021). Called directly, it limits per source IP itself.
       const webAcl = new RateLimitedWebAcl(this, 'RegionalWebAcl', {
         scope: 'REGIONAL',
-        requestsPerIp: props.waf.requestsPerIp,
-        pathRateLimits: [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
+        requestsPerIp: viaCloudFront ? undefined : props.waf.requestsPerIp,
+        pathRateLimits: viaCloudFront ? undefined : [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
         evaluationWindow: props.waf.evaluationWindowSeconds ? Duration.seconds(props.waf.evaluationWindowSeconds) : undefined,
-        // Behind CloudFront the source IP is an edge server's; the client is in X-Forwarded-For.
-        clientIp: viaCloudFront ? 'forwarded' : 'source',
-        requiredHeader: viaCloudFront ? { name: this.originSecret.headerName, value: this.originSecret.headerValue } : undefined,
+        requiredHeader: viaCloudFront ? { name: this.originSecret.headerName, values: this.originSecret.acceptedValues } : undefined,
       });
       this.webAcl = webAcl;
+      // Only the stage: the internal ALB admits nothing but the VPC link, whose traffic this ACL has
+      // already inspected at the stage; a second association would bill every request twice.
       webAcl.associate('ApiStageAssociation', this.api.stage.stageArn);
-      if (platform) webAcl.associate('LoadBalancerAssociation', platform.loadBalancer.loadBalancerArn);
     } else {
       Validations.of(this.api.stage).acknowledge({
         id: 'AwsSolutions-APIG3',

@@ -32,7 +32,7 @@ describe('skipCheckov', () => {
   });
 });
 
-const STAGES = ['local', 'dev', 'prod'] as const;
+const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 const templates = Object.fromEntries(
   STAGES.map((name) => {
     const { stage } = buildStage(name);
@@ -42,6 +42,8 @@ const templates = Object.fromEntries(
 
 describe.each(STAGES)('checkov skips in stage %s', (name) => {
   const data = templates[name].Data;
+  /** staging runs prod's shape: Multi-AZ primary, point-in-time recovery. */
+  const prodShaped = name === 'prod' || name === 'staging';
 
   test('every resource-level skip names a check and gives its reason', () => {
     for (const template of Object.values(templates[name])) {
@@ -57,24 +59,24 @@ describe.each(STAGES)('checkov skips in stage %s', (name) => {
   test('point-in-time recovery is skipped exactly where the stage turns it off', () => {
     const [table] = Object.values(data.findResources('AWS::DynamoDB::GlobalTable'));
     const pitr = table.Properties.Replicas[0].PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled;
-    expect(pitr).toBe(name === 'prod');
+    expect(pitr).toBe(prodShaped);
     expect(skipsOf(table).map((s) => s.id)).toEqual(pitr ? [] : ['CKV_AWS_165']);
   });
 
-  test('Multi-AZ is skipped on a single-AZ primary only; prod primary is Multi-AZ', () => {
+  test('Multi-AZ is skipped on a single-AZ primary only; prod and staging primaries are Multi-AZ', () => {
     const instances = Object.values(data.findResources('AWS::RDS::DBInstance'));
     const primary = instances.find((i) => !i.Properties.SourceDBInstanceIdentifier);
     if (name === 'local') {
       expect(instances).toHaveLength(0);
       return;
     }
-    expect(primary!.Properties.MultiAZ).toBe(name === 'prod');
+    expect(primary!.Properties.MultiAZ).toBe(prodShaped);
     expect(primary!.Properties.StorageEncrypted).toBe(true);
     expect(
       skipsOf(primary!)
         .map((s) => s.id)
         .sort(),
-    ).toEqual(name === 'prod' ? ['CKV_AWS_161'] : ['CKV_AWS_157', 'CKV_AWS_161']);
+    ).toEqual(prodShaped ? ['CKV_AWS_161'] : ['CKV_AWS_157', 'CKV_AWS_161']);
   });
 
   test('the migration function is in the VPC wherever the database is; only local skips the VPC check', () => {

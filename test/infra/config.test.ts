@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadStageConfig, STAGES, validateStageConfig } from '../../lib/config/index.js';
 
 const prod = STAGES.prod as Record<string, unknown>;
@@ -6,13 +8,23 @@ const invalid = (base: Record<string, unknown>, patch: Record<string, unknown>) 
   validateStageConfig({ ...structuredClone(base), ...patch }, 'test');
 
 describe('stage config', () => {
-  test.each(['local', 'dev', 'prod'])('%s is valid', (name) => {
+  test.each(['local', 'dev', 'staging', 'prod'])('%s is valid', (name) => {
     expect(loadStageConfig(name).stage).toBe(name);
   });
 
+  test.each(Object.keys(STAGES))(
+    '%s synthesizes offline: cdk.context.json holds the zones of its account, in its region and us-east-1',
+    (name) => {
+      const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.context.json'), 'utf8')) as Record<string, unknown>;
+      const { account, region } = loadStageConfig(name).env;
+      // Without them synth needs AWS credentials, and a test build quietly uses dummy zones.
+      for (const r of new Set([region, 'us-east-1'])) expect(context[`availability-zones:account=${account}:region=${r}`]).toBeDefined();
+    },
+  );
+
   test('an unknown stage names the known ones', () => {
     expect(() => loadStageConfig('qa')).toThrow(
-      "Unknown stage 'qa': pass -c stage=NAME with NAME one of local, local-containers, dev, prod",
+      "Unknown stage 'qa': pass -c stage=NAME with NAME one of local, local-containers, dev, staging, prod",
     );
   });
 

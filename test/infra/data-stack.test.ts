@@ -2,9 +2,9 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { loadStageConfig } from '../../lib/config/index.js';
-import { buildStage } from './support/stage.js';
+import { buildStage, crossStackReference } from './support/stage.js';
 
-const STAGES = ['local', 'dev', 'prod'] as const;
+const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 type StageName = (typeof STAGES)[number];
 
 const built = Object.fromEntries(
@@ -46,7 +46,7 @@ function elastiCacheConfig(name: StageName) {
 }
 
 describe('DataStack', () => {
-  describe.each(['dev', 'prod'] as const)('%s (RDS and ElastiCache)', (name) => {
+  describe.each(['dev', 'staging', 'prod'] as const)('%s (RDS and ElastiCache)', (name) => {
     const { stage, data } = built[name];
     const rds = stage.data.rds!;
     const primaryId = idOf(rds.primary);
@@ -91,19 +91,19 @@ describe('DataStack', () => {
       else expect(rds.proxy).toBeUndefined();
     });
 
-    /** Export names of subnet IDs the Data stack imports from the Network stack, in order. */
+    /** Output names of subnet IDs the Data stack reads from the Network stack, in order. */
     const imported = (subnetIds: unknown[]) =>
       subnetIds.map((id) => {
-        const importName = (id as { 'Fn::ImportValue': string })['Fn::ImportValue'];
-        expect(importName.startsWith(`${stage.network.stackName}:`)).toBe(true);
-        return importName;
+        const ref = crossStackReference(id);
+        expect(ref?.stackName).toBe(stage.network.stackName);
+        return ref!.outputName;
       });
     /** Logical IDs, in the Network stack, of the subnets of one selection. */
     const subnetIdsOf = (selection: typeof stage.network.appSubnets) =>
       stage.network.vpc.selectSubnets(selection).subnets.map((subnet) => idOf(subnet));
     const sameSubnets = (importNames: string[], logicalIds: string[]) => {
       expect(importNames).toHaveLength(logicalIds.length);
-      importNames.forEach((importName, i) => expect(importName).toContain(`ExportsOutputRef${logicalIds[i]}`));
+      importNames.forEach((importName, i) => expect(importName).toMatch(new RegExp(`^(Exports|Publish)OutputRef${logicalIds[i]}`)));
     };
 
     test('the database and cache subnet groups hold the isolated data subnets', () => {
@@ -191,7 +191,7 @@ describe('DataStack', () => {
       const servicesIngress = Object.values(services.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
       const into = (groupLogicalId: string) =>
         servicesIngress.filter(
-          (r) => JSON.stringify(r.GroupId).includes('Fn::ImportValue') && JSON.stringify(r.GroupId).includes(groupLogicalId),
+          (r) => crossStackReference(r.GroupId)?.stackName === stage.data.stackName && JSON.stringify(r.GroupId).includes(groupLogicalId),
         );
       expect(into(idOf(rds.securityGroup)).length).toBeGreaterThan(0);
       expect(into(idOf(redis.securityGroup)).length).toBeGreaterThan(0);

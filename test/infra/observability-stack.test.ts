@@ -123,8 +123,10 @@ describe('ObservabilityStack', () => {
       expect({
         api5xxRate: count('AWS/ApiGateway', '5XXError'),
         apiP99Latency: count('AWS/ApiGateway', 'Latency'),
-        // authorizer, outbox relay, email worker, auth (the other services run on Fargate in prod)
+        // outbox relay, email worker, bounce recorder, auth (the other services run on Fargate in
+        // prod); never the authorizer, whose errors include every rejected token (issue 8)
         lambdaErrors: count('AWS/Lambda', 'Errors'),
+        authorizerFaults: count('Storefront', 'Faults'),
         lambdaThrottles: count('AWS/Lambda', 'Throttles'),
         // catalog, orders, payments
         unhealthyTargets: count('AWS/ApplicationELB', 'UnHealthyHostCount'),
@@ -140,7 +142,8 @@ describe('ObservabilityStack', () => {
         api5xxRate: 1,
         apiP99Latency: 1,
         lambdaErrors: 4,
-        lambdaThrottles: 4,
+        authorizerFaults: 1,
+        lambdaThrottles: 5,
         unhealthyTargets: 3,
         fargateCpu: 3,
         redisCpu: redisNodes,
@@ -151,6 +154,15 @@ describe('ObservabilityStack', () => {
         queueOldestMessage: 1,
         dlqNotEmpty: 1,
       });
+    });
+
+    test("the authorizer pages on its code's faults, never on its Lambda errors (rejected tokens)", () => {
+      const onAuthorizer = all.filter((a) => a.namespace === 'AWS/Lambda' && JSON.stringify(a.alarmName).includes('-authorizer-'));
+      expect(onAuthorizer.map((a) => a.metricName)).toEqual(['Throttles']);
+      const faults = all.filter((a) => a.namespace === 'Storefront' && a.metricName === 'Faults');
+      expect(faults).toHaveLength(1);
+      expect(faults[0]).toMatchObject({ dimensions: { service: 'authorizer', stage: 'default' }, threshold: 1 });
+      expect(faults[0].alarmActions.length).toBeGreaterThan(0);
     });
 
     test('the DLQ alarm fires on its first message; the email queue alarm is on the queue, not the DLQ', () => {

@@ -87,9 +87,7 @@ describe('RateLimitedWebAcl', () => {
     const stack = new Stack(new App(), 'Acl', env('eu-west-1'));
     const acl = new RateLimitedWebAcl(stack, 'Acl', {
       scope: 'REGIONAL',
-      requestsPerIp: 2000,
-      clientIp: 'forwarded',
-      requiredHeader: { name: 'X-Origin-Verify', value: '{{resolve:secretsmanager:origin:SecretString:::}}' },
+      requiredHeader: { name: 'X-Origin-Verify', values: ['{{resolve:secretsmanager:origin:SecretString:::}}'] },
     });
     acl.associate('Stage', 'arn:aws:apigateway:eu-west-1::/restapis/abc/stages/api');
     const template = Template.fromStack(stack);
@@ -100,10 +98,31 @@ describe('RateLimitedWebAcl', () => {
       PositionalConstraint: 'EXACTLY',
     });
     expect(rules[0].Action.Block.CustomResponse.ResponseCode).toBe(403);
-    expect(rules.find((r) => r.Name === 'RateLimitPerIp').Statement.RateBasedStatement.AggregateKeyType).toBe('FORWARDED_IP');
+    // Issue 8: no per-IP key from X-Forwarded-For, whose first address the client writes.
+    expect(JSON.stringify(rules)).not.toContain('FORWARDED_IP');
+    expect(rules.map((r) => r.Name)).not.toContain('RateLimitPerIp');
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: 'arn:aws:apigateway:eu-west-1::/restapis/abc/stages/api',
     });
+  });
+
+  test('during a rotation the origin header may carry either accepted value, and nothing else', () => {
+    const stack = new Stack(new App(), 'Acl', env('eu-west-1'));
+    new RateLimitedWebAcl(stack, 'Acl', {
+      scope: 'REGIONAL',
+      requiredHeader: { name: 'X-Origin-Verify', values: ['{{resolve:new}}', '{{resolve:old}}'] },
+    });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::WAFv2::WebACL'))[0].Properties.Rules as any[];
+    const accepted = rules[0].Statement.NotStatement.Statement.OrStatement.Statements.map((s: any) => s.ByteMatchStatement.SearchString);
+    expect(accepted).toEqual(['{{resolve:new}}', '{{resolve:old}}']);
+  });
+
+  test('path limits without a per-IP limit are refused at synth', () => {
+    const stack = new Stack(new App(), 'Acl', env('eu-west-1'));
+    expect(
+      () =>
+        new RateLimitedWebAcl(stack, 'Acl', { scope: 'REGIONAL', pathRateLimits: [{ pathPrefix: '/api/auth/login', requestsPerIp: 20 }] }),
+    ).toThrow('pathRateLimits need requestsPerIp');
   });
 
   test('metrics use the ACL and rule metric names as dimensions, from the region WAF publishes them in', () => {

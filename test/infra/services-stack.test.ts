@@ -119,6 +119,7 @@ describe('ServicesStack', () => {
       'REDIS_HOST',
       'REDIS_PORT',
       'REDIS_TLS',
+      'STAGE_PATH_PREFIX',
       'TOKEN_SECRET_ARN',
     ]);
   });
@@ -159,12 +160,17 @@ describe('ServicesStack', () => {
     });
   });
 
-  test('the regional web ACL requires the origin header and guards both the stage and the ALB', () => {
+  test('the regional web ACL requires the origin header and guards the stage, not the internal ALB behind it', () => {
     const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0].Properties;
     expect(acl.Scope).toBe('REGIONAL');
     expect(acl.Rules[0].Name).toBe('RequireOriginHeader');
     expect(JSON.stringify(acl.Rules[0])).toContain('{{resolve:secretsmanager:');
-    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 2);
+    // Issue 8: the ALB admits only the VPC link, whose requests this ACL already inspected at the stage.
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    // Behind CloudFront no per-IP rule: the source is an edge server, X-Forwarded-For is client-written.
+    expect(acl.Rules.map((r: any) => r.Name)).not.toContain('RateLimitPerIp');
+    expect(JSON.stringify(acl.Rules)).not.toContain('FORWARDED_IP');
   });
 
   test('ApiGatewayUrl is always output; ApiUrl only when clients call API Gateway directly', () => {

@@ -105,13 +105,17 @@ describe('ShopNetwork', () => {
       expect(defaultRoutes(template).some((r) => r.NatGatewayId !== undefined)).toBe(false);
     });
 
-    test('Secrets Manager and SQS interface endpoints in the application subnets, with private DNS', () => {
+    test('Secrets Manager, SQS and SES (issue 8: the email worker sends from the VPC) interface endpoints in the application subnets, with private DNS', () => {
       const endpoints = Object.values(
         template.findResources('AWS::EC2::VPCEndpoint', {
           Properties: { VpcEndpointType: 'Interface' },
         }),
       ).map((e) => e.Properties);
-      expect(endpoints.map((e) => e.ServiceName).sort()).toEqual(['com.amazonaws.eu-west-1.secretsmanager', 'com.amazonaws.eu-west-1.sqs']);
+      expect(endpoints.map((e) => e.ServiceName).sort()).toEqual([
+        'com.amazonaws.eu-west-1.email',
+        'com.amazonaws.eu-west-1.secretsmanager',
+        'com.amazonaws.eu-west-1.sqs',
+      ]);
       for (const endpoint of endpoints) {
         expect(endpoint.PrivateDnsEnabled).toBe(true);
         expect(endpoint.SubnetIds).toEqual(subnetIdsOf(ShopNetwork.APP_SUBNETS));
@@ -120,7 +124,7 @@ describe('ShopNetwork', () => {
 
     test('the endpoints accept HTTPS from inside the VPC only', () => {
       const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup')).map((g) => g.Properties);
-      expect(groups).toHaveLength(2);
+      expect(groups).toHaveLength(3);
       for (const group of groups) {
         expect(group.SecurityGroupIngress).toEqual([
           expect.objectContaining({

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, normaliseTemplate, stacksOf } from './support/stage.js';
 
-const STAGES = ['local', 'dev', 'prod'] as const;
+const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 const built = Object.fromEntries(
   STAGES.map((name) => {
     const { app, stage } = buildStage(name);
@@ -63,10 +63,10 @@ describe('stateful resources keep their logical IDs (renaming one replaces it, l
 });
 
 describe('termination protection', () => {
-  test('on for prod data only', () => {
-    expect(built.prod.stage.data.terminationProtection).toBe(true);
-    expect(built.dev.stage.data.terminationProtection).toBe(false);
-    expect(built.prod.stage.services.terminationProtection).toBe(false);
+  test('on for every stack of the protected stages (prod, staging), off for dev and local', () => {
+    for (const name of STAGES) {
+      for (const stack of stacksOf(built[name].stage)) expect(stack.terminationProtection).toBe(name === 'prod' || name === 'staging');
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 import { buildAuthApp } from '../../lambda/auth/main.js';
-import { handler as authorizer } from '../../lambda/auth/authorizer.js';
+import { AUTHORIZER_FAULTS, handler as authorizer, tokenAuthorizer } from '../../lambda/auth/authorizer.js';
+import { FAULTS_METRIC } from '../../lib/constructs/service-function.js';
+import { tokenIssuer } from '#shared/tokens.js';
+import { secretString } from '#shared/secrets.js';
 import { handler as lambdaHandler } from '../../lambda/auth/handler.js';
 import { call, proxyEvent } from '../support/http.js';
 
@@ -81,6 +84,48 @@ describe('POST /auth/login', () => {
     await expect(
       authorizer({ type: 'TOKEN', authorizationToken: 'Bearer abc.def.ghi', methodArn: 'arn:aws:execute-api:us-east-1:0:a/api/GET/x' }),
     ).rejects.toThrow('Unauthorized');
+  });
+
+  /** The EMF documents (metrics) written to stdout while `fn` runs. */
+  async function emitted(fn: () => Promise<unknown>): Promise<Array<Record<string, unknown> & { _aws: any }>> {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return write(chunk);
+    });
+    try {
+      await fn().catch(() => undefined);
+    } finally {
+      spy.mockRestore();
+    }
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
+  }
+
+  test('issue 8: a rejected token counts as TokensRejected, an unreadable key (a fault, 500) as the Faults the alarms watch', async () => {
+    const event = {
+      type: 'TOKEN' as const,
+      authorizationToken: 'Bearer abc.def.ghi',
+      methodArn: 'arn:aws:execute-api:us-east-1:0:a/api/GET/x',
+    };
+    const rejected = await emitted(() => authorizer(event));
+    expect(rejected.map((m) => Object.keys(m).filter((k) => k === 'TokensRejected' || k === AUTHORIZER_FAULTS))).toEqual([
+      ['TokensRejected'],
+    ]);
+
+    // A key that cannot be read (no such secret on the emulator): not a 401.
+    const broken = tokenAuthorizer(tokenIssuer(() => secretString(`${process.env.TOKEN_SECRET_ARN}-missing`)));
+    await expect(broken(event)).rejects.toThrow('Authorizer fault');
+    const faults = await emitted(() => broken(event));
+    expect(faults).toHaveLength(1);
+    // The alarm and canary gate of the CDK app (faultsMetric) read exactly this metric.
+    expect(AUTHORIZER_FAULTS).toBe(FAULTS_METRIC);
+    expect(faults[0][AUTHORIZER_FAULTS]).toBe(1);
+    expect(faults[0]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'stage']]);
+    expect(faults[0].stage).toBe('default');
   });
 });
 

@@ -6,6 +6,8 @@ import { createRedis } from '#shared/redis.js';
 import type { ConfirmationJob } from '#shared/confirmation.js';
 import { SendRateLimiter } from '../../lambda/email-worker/rate-limiter.js';
 import { sesSender } from '../../lambda/email-worker/sender.js';
+import { bounceRecorder, suppressionsOf } from '../../lambda/email-worker/bounces.js';
+import { dynamoSuppressionList } from '../../lambda/email-worker/suppression.js';
 import { emailWorker } from '../../lambda/email-worker/worker.js';
 import { createQueue, enqueue, lambdaContext, maxPerSecond, pollInto, visibleMessages } from '../support/ministack.js';
 import { sentEmails } from '../support/ses.js';
@@ -39,6 +41,7 @@ async function worker(limiterKey: string, perSecond = Number(env.EMAIL_RATE_PER_
     sender: sesSender(env.EMAIL_SENDER),
     limiter: new ObservedLimiter(redis, perSecond, limiterKey, admitted),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+    suppression: dynamoSuppressionList(env.IDEMPOTENCY_TABLE),
   });
 }
 
@@ -164,3 +167,50 @@ test('a worker that stalls with several slots due still sends no more than the l
   const admitted = await Promise.all(admissions);
   expect(maxPerSecond(admitted)).toBeLessThanOrEqual(5);
 }, 30_000);
+
+describe('suppression list (issue 8: bounces and complaints are never mailed again)', () => {
+  const list = () => dynamoSuppressionList(env.IDEMPOTENCY_TABLE);
+  const sesNotification = (message: unknown) => ({
+    Records: [{ Sns: { MessageId: randomUUID(), Message: JSON.stringify(message) } }],
+  });
+
+  test('a permanent bounce and a complaint suppress their recipients; a transient bounce does not', async () => {
+    const bounced = `bounced-${randomUUID()}@example.com`;
+    const complained = `complained-${randomUUID()}@example.com`;
+    const full = `full-${randomUUID()}@example.com`;
+    const record = bounceRecorder(list());
+    await record(
+      sesNotification({
+        eventType: 'Bounce',
+        bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: bounced }] },
+      }) as never,
+    );
+    await record(sesNotification({ eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: complained }] } }) as never);
+    await record(
+      sesNotification({ eventType: 'Bounce', bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: full }] } }) as never,
+    );
+    // Addresses compare without case, as the recipient typed them at checkout.
+    expect(await list().isSuppressed(bounced.toUpperCase())).toBe(true);
+    expect(await list().isSuppressed(complained)).toBe(true);
+    expect(await list().isSuppressed(full)).toBe(false);
+    expect(suppressionsOf({ notificationType: 'Delivery' })).toEqual([]);
+  });
+
+  test('a job to a suppressed address sends nothing, succeeds, and is not retried', async () => {
+    const orderId = `suppressed-${randomUUID()}`;
+    const to = `gone-${randomUUID()}@example.com`;
+    await list().suppress(to, 'BOUNCE');
+    const run = await worker(`email:slot:${randomUUID()}`);
+    const body = JSON.stringify({ ...job(orderId), to });
+    const first = await run({ Records: [record(body)] }, lambdaContext());
+    expect(first.batchItemFailures).toEqual([]);
+    // A redelivery (the same job) is answered from the idempotency record: still nothing sent.
+    const again = await run({ Records: [record(body)] }, lambdaContext());
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await emailsFor(orderId)).toEqual([]);
+    // An address not on the list is still mailed by the same worker.
+    const sent = `sent-${randomUUID()}`;
+    expect((await run({ Records: [record(JSON.stringify(job(sent)))] }, lambdaContext())).batchItemFailures).toEqual([]);
+    expect(await emailsFor(sent)).toHaveLength(1);
+  });
+});

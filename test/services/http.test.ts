@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createApp, lambdaHandler, startServer } from '#shared/http.js';
+import { createApp, lambdaHandler, startServer, withoutPathPrefix } from '#shared/http.js';
 import { logger } from '#shared/observability.js';
 import { proxyEvent } from '../support/http.js';
 
@@ -70,5 +70,42 @@ describe('the shared HTTP entry', () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ pong: true });
     expect(attempts).toBe(2);
+  });
+});
+
+describe('issue 8: the stage prefix a REST private integration puts in front of the path', () => {
+  test('is stripped as a whole segment, body and method kept; other paths pass unchanged', async () => {
+    const post = new Request('http://alb.internal/api/orders/42?x=1', {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const stripped = withoutPathPrefix(post, '/api');
+    expect(new URL(stripped.url).pathname + new URL(stripped.url).search).toBe('/orders/42?x=1');
+    expect(stripped.method).toBe('POST');
+    expect(await stripped.text()).toBe('{"a":1}');
+    expect(new URL(withoutPathPrefix(new Request('http://h/api'), '/api').url).pathname).toBe('/');
+    expect(new URL(withoutPathPrefix(new Request('http://h/apix/orders'), '/api').url).pathname).toBe('/apix/orders');
+    expect(new URL(withoutPathPrefix(new Request('http://h/health'), '/api').url).pathname).toBe('/health');
+    expect(withoutPathPrefix(post, undefined)).toBe(post);
+  });
+
+  test('a container server with STAGE_PATH_PREFIX routes /api/<route> and /<route> alike', async () => {
+    const app = createApp();
+    app.get('/orders/:id', (c) => c.json({ id: c.req.param('id') }));
+    process.env.STAGE_PATH_PREFIX = '/api';
+    const server = await startServer(app, 0);
+    try {
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      for (const path of ['/api/orders/7', '/orders/7']) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ id: '7' });
+      }
+    } finally {
+      delete process.env.STAGE_PATH_PREFIX;
+      server.close();
+    }
   });
 });

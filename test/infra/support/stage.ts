@@ -37,3 +37,17 @@ export function normaliseTemplate(template: unknown): unknown {
     .replace(/(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}/g, '$1<code-hash>');
   return JSON.parse(json);
 }
+
+/**
+ * The producing stack and output name of a cross-stack reference, whichever mode the stage uses
+ * (ADR 0001): strong (`Fn::ImportValue` of `<stack>:<output>`) or weak (`Fn::GetStackOutput`).
+ */
+export function crossStackReference(value: unknown): { stackName: string; outputName: string } | undefined {
+  const v = value as { 'Fn::ImportValue'?: unknown; 'Fn::GetStackOutput'?: { StackName: string; OutputName: string } };
+  if (typeof v?.['Fn::ImportValue'] === 'string') {
+    const [stackName, outputName] = v['Fn::ImportValue'].split(':');
+    return { stackName, outputName };
+  }
+  const weak = v?.['Fn::GetStackOutput'];
+  return weak ? { stackName: weak.StackName, outputName: weak.OutputName } : undefined;
+}

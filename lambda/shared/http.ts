@@ -104,10 +104,18 @@ export function withoutPathPrefix(request: Request, prefix: string | undefined):
 
 /** The container entry of an app: an HTTP server on `PORT` (default 8080), routing without `STAGE_PATH_PREFIX`. */
 export async function startServer(source: AppSource, port = Number(process.env.PORT ?? 8080)) {
-  const resolved = await (typeof source === 'function' ? source() : source);
+  // Listen at once; a request that arrives while the app is still being built (secrets, pools) waits
+  // for it instead of being refused. Behind an ALB with health checks nothing reaches a task that
+  // early; behind one without (the local emulator registers a task the moment it starts) a
+  // replacement task then costs latency, not errors. A build that fails ends the process.
+  const ready = Promise.resolve(typeof source === 'function' ? source() : source);
+  ready.catch((err: unknown) => {
+    logger.error('start-up failed', err as Error);
+    process.exit(1);
+  });
   const prefix = process.env.STAGE_PATH_PREFIX;
   const server = serve({
-    fetch: (request, env) => resolved.fetch(withoutPathPrefix(request, prefix), env),
+    fetch: async (request, env) => (await ready).fetch(withoutPathPrefix(request, prefix), env),
     port,
     hostname: process.env.HOST ?? '0.0.0.0',
   });

@@ -56,6 +56,23 @@ describe('the shared HTTP entry', () => {
     }
   });
 
+  test('a container listens while its app is still being built; an early request waits for it, not refused', async () => {
+    const app = createApp();
+    app.get('/ping', (c) => c.json({ ok: true }));
+    let built = 0;
+    const building = new Promise<typeof app>((resolve) => setTimeout(() => resolve(app), 300)).then((a) => ((built = Date.now()), a));
+    const server = await startServer(() => building, 0);
+    await once(server, 'listening');
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`);
+      expect(res.status).toBe(200);
+      expect(built).toBeGreaterThan(0);
+      expect(Date.now()).toBeGreaterThanOrEqual(built);
+    } finally {
+      server.close();
+    }
+  });
+
   test('a Lambda whose app failed to build retries the build on the next invocation', async () => {
     let attempts = 0;
     const handler = lambdaHandler(() => {

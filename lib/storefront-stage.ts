@@ -104,6 +104,7 @@ export class StorefrontStage extends Stage {
       writeThrottle: config.api.writeThrottle,
       publicApi: config.publicApi,
       cacheTtlSeconds: config.cacheTtlSeconds,
+      orders: config.orders,
       logRetention,
       removalPolicy: softRemovalPolicy,
     });

@@ -62,7 +62,11 @@ async function main(): Promise<void> {
   );
   try {
     const ids = await seed(client);
-    await new RedisCatalogInvalidation(redis).productsChanged(ids);
+    const position = async () => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+    await new RedisCatalogInvalidation(redis).productsChanged(ids, position);
+    // New products belong on pages no product key names yet: the seed (the only thing that adds
+    // products) drops every cached page. Unprefixed keys, as the services use them.
+    for await (const keys of redis.scanStream({ match: 'catalog:page:*', count: 500 })) if (keys.length) await redis.del(...keys);
     console.log(`seeded ${ids.length} products into ${LOCAL_DB}`);
   } finally {
     redis.disconnect();

@@ -18,6 +18,8 @@ import { call } from '../support/http.js';
 import { StreamingReplica } from '../support/replica.js';
 
 const env = process.env as Record<string, string>;
+/** Generous: these tests are not about the cap (the drills are). */
+const LIMITS = { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 1000 };
 let db: Database;
 let app: Awaited<ReturnType<typeof buildOrdersApp>>;
 let token: string;
@@ -227,6 +229,7 @@ describe('read/write split against a real streaming replica', () => {
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(redis),
       catalog: new RedisCatalogInvalidation(redis),
+      limits: LIMITS,
       ping: () => splitDb.ping(),
     });
   }, 120_000);
@@ -274,6 +277,7 @@ describe('read/write split against a real streaming replica', () => {
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(redis),
       catalog: new RedisCatalogInvalidation(redis),
+      limits: LIMITS,
       ping: () => twoReaders.ping(),
     });
     await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
@@ -315,6 +319,7 @@ describe('the catalog cache after an order', () => {
         tokens: tokenIssuerFromEnv(env as never),
         recentWrites: new RecentWrites(redis),
         catalog: new RedisCatalogInvalidation(redis),
+        limits: LIMITS,
         ping: () => db.ping(),
       });
       const id = await addProduct(300, 10);
@@ -344,6 +349,7 @@ describe('the catalog cache after an order', () => {
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(down),
       catalog: invalidation,
+      limits: LIMITS,
       ping: () => db.ping(),
     });
     try {

@@ -87,8 +87,8 @@ export function pgOrders(db: Database): OrderRepository {
         const outcome = decide(new Map(rows.map((p) => [p.id, { ...p, currency: p.currency.trim() }])), open.rows[0].n);
         if (!outcome.ok) return { kind: 'refused', outcome };
         const inserted = await tx.query<{ id: string; expires_at: Date }>(
-          `INSERT INTO orders (user_id, total_cents, currency, expires_at, idempotency_key, request_fingerprint)
-           VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6) RETURNING id, expires_at`,
+          `INSERT INTO orders (user_id, total_cents, currency, expires_at, reserved_until, idempotency_key, request_fingerprint)
+           VALUES ($1, $2, $3, now() + make_interval(secs => $4), now() + make_interval(secs => $4), $5, $6) RETURNING id, expires_at`,
           [input.userId, outcome.totalCents, outcome.currency, input.reservationTtlSeconds, input.idempotency?.key ?? null, input.idempotency?.fingerprint ?? null],
         );
         const orderId = inserted.rows[0].id;

@@ -62,12 +62,14 @@ export function decideAttempt(
   if (own && own.fingerprint !== fingerprint) return { kind: 'key-reused' };
   if (own?.status === 'SUCCEEDED') return { kind: 'replay', paymentId: own.paymentId };
   if (own?.status === 'DECLINED') return { kind: 'declined' };
+  // The key's own charge may have landed (its outcome was unknown): resume it while the order is
+  // not swept, lapsed or not; the provider returns the first charge for the key.
+  if (own?.status === 'PENDING' && order.status === 'PENDING') return { kind: 'charge', resume: own.paymentId };
   const payable = order.status === 'PENDING' && !order.lapsed;
   const shown = order.status === 'PENDING' && order.lapsed ? 'EXPIRED' : order.status;
   if (!payable) {
     return { kind: 'not-payable', why: `is ${shown}, not PENDING`, abandon: own?.status === 'PENDING' ? own.paymentId : undefined };
   }
-  if (own?.status === 'PENDING') return { kind: 'charge', resume: own.paymentId };
   if (otherInFlight) return { kind: 'not-payable', why: 'is being paid with another Idempotency-Key' };
   return { kind: 'charge' };
 }

@@ -96,11 +96,16 @@ export class PaymentStore {
     });
   }
 
-  /** The provider declined: the attempt's final answer (a replay with its key gets the decline again). */
+  /**
+   * The provider declined: the attempt's final answer (a replay with its key gets the decline again),
+   * and the order's hold ends: it keeps its reservation, no longer.
+   */
   async declined(paymentId: string): Promise<void> {
-    await this.db.writer.query("UPDATE payments SET status = 'DECLINED', updated_at = now() WHERE id = $1 AND status = 'PENDING'", [
-      paymentId,
-    ]);
+    await this.db.writer.query(
+      `WITH p AS (UPDATE payments SET status = 'DECLINED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING order_id)
+       UPDATE orders o SET expires_at = o.reserved_until FROM p WHERE o.id = p.order_id`,
+      [paymentId],
+    );
   }
 
   /**

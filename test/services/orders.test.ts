@@ -217,7 +217,7 @@ describe('read/write split against a real streaming replica', () => {
     await replica.catchUp(env.DB_NAME, db.writer);
     splitDb = await Database.open({
       writerHost: '127.0.0.1',
-      readerHosts: ['127.0.0.1:5433'],
+      readerHosts: [`127.0.0.1:${replica.port}`],
       port: 5432,
       database: env.DB_NAME,
       ssl: false,
@@ -266,7 +266,7 @@ describe('read/write split against a real streaming replica', () => {
     // reader). Round robin must not check B and then read from A.
     const twoReaders = await Database.open({
       writerHost: '127.0.0.1',
-      readerHosts: ['127.0.0.1:5433', '127.0.0.1:5432'],
+      readerHosts: [`127.0.0.1:${replica.port}`, '127.0.0.1:5432'],
       port: 5432,
       database: env.DB_NAME,
       ssl: false,

@@ -92,6 +92,9 @@ export class RedisGuard {
       if (state === CircuitState.Open) {
         metrics.addMetric('RedisCircuitOpened', MetricUnit.Count, 1);
         logger.warn('redis circuit open: skipping Redis', { skipMs });
+        // A fresh connection for the probe: the old one may be wedged behind a host that froze, or
+        // point at a primary that failed over.
+        redis.disconnect(true);
       }
     });
   }

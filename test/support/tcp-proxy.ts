@@ -2,13 +2,25 @@ import * as net from 'node:net';
 
 /**
  * A TCP proxy to a real server that can be told to hang: it then keeps every connection open and
- * accepts new ones, but forwards nothing either way, as a Redis whose host froze (or a network that
- * black-holes packets) does. Unlike a stopped server, nothing is refused: clients only time out.
+ * accepts new ones, but forwards nothing either way (it stops reading, so bytes wait in the kernel as
+ * they would behind a frozen host), as a Redis whose host froze does. Unlike a stopped server,
+ * nothing is refused: clients only time out. Told to answer again, it delivers what waited.
  */
 export class HangingProxy {
-  hung = false;
+  private frozen = false;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+
+  get hung(): boolean {
+    return this.frozen;
+  }
+  set hung(value: boolean) {
+    this.frozen = value;
+    for (const s of this.sockets) {
+      if (value) s.pause();
+      else s.resume();
+    }
+  }
 
   constructor(
     readonly port: number,
@@ -21,8 +33,9 @@ export class HangingProxy {
         s.on('error', () => undefined);
         s.on('close', () => this.sockets.delete(s));
       }
-      client.on('data', (chunk) => void (this.hung || upstream.write(chunk)));
-      upstream.on('data', (chunk) => void (this.hung || client.write(chunk)));
+      client.pipe(upstream);
+      upstream.pipe(client);
+      if (this.frozen) for (const s of [client, upstream]) s.pause();
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });

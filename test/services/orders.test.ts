@@ -8,6 +8,7 @@ import { buildOrdersApp } from '../../lambda/orders/main.js';
 import { catalogApp } from '../../lambda/catalog/app.js';
 import { ReadThroughCache } from '../../lambda/catalog/cache.js';
 import { pgProducts } from '../../lambda/catalog/products.js';
+import { encodeCursor } from '../../lambda/catalog/domain.js';
 import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
 import { connectRedis, createRedis } from '#shared/redis.js';
@@ -292,6 +293,64 @@ describe('read/write split against a real streaming replica', () => {
     } finally {
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
       await twoReaders.close();
+    }
+  });
+
+  test('drill 3: the marker write fails (Redis up): the order just created is not missing, though the replica lags', async () => {
+    const real = pgOrders(splitDb);
+    const noPosition = {
+      ...real,
+      writePosition: async () => {
+        throw new Error('connection lost after the commit');
+      },
+    };
+    const app = ordersApp({
+      orders: noPosition,
+      tokens: tokenIssuerFromEnv(env as never),
+      recentWrites: new RecentWrites(redis),
+      catalog: new RedisCatalogInvalidation(redis),
+      limits: LIMITS,
+      ping: () => splitDb.ping(),
+    });
+    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
+    try {
+      const created = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+      expect(created.status).toBe(201);
+      expect(await redis.get(`ryw:order:${created.body.orderId}`)).toBeNull();
+      const read = await call(app, 'GET', `/orders/${created.body.orderId}`, { token });
+      expect([read.status, read.headers.get('x-read-from')]).toEqual([200, 'primary']);
+      expect(read.body).toEqual(created.body);
+    } finally {
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  test('drill 8: after an order, the catalog never caches the stock the lagging replica still has', async () => {
+    const id = await addProduct(300, 10);
+    await replica.catchUp(env.DB_NAME, db.writer);
+    const catalog = catalogApp({ products: pgProducts(splitDb), cache: new ReadThroughCache(redis, 60), ping: () => splitDb.ping() });
+    const { rows } = await db.writer.query<{ prev: string }>('SELECT id::text AS prev FROM products WHERE id < $1 ORDER BY id DESC LIMIT 1', [id]);
+    const page = `/products?limit=5${rows[0] ? `&cursor=${encodeCursor(rows[0].prev)}` : ''}`;
+    const stockIn = (res: { body: { items: { id: string; stock: number }[] } }) => res.body.items.find((p) => p.id === id)!.stock;
+    await call(catalog, 'GET', `/products/${id}`);
+    await call(catalog, 'GET', page);
+    const warm = await call(catalog, 'GET', `/products/${id}`);
+    expect([warm.headers.get('x-cache'), warm.body.stock]).toEqual(['hit', 10]);
+
+    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
+    try {
+      const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: id, quantity: 3 }] } });
+      expect(created.status).toBe(201);
+      // The lag is real: the replica still has the old stock.
+      expect(await replica.sql(env.DB_NAME, 'SELECT stock FROM products WHERE id = $1', [id])).toEqual([{ stock: 10 }]);
+      const after = await call(catalog, 'GET', `/products/${id}`);
+      expect([after.headers.get('x-cache'), after.body.stock]).toEqual(['miss', 7]);
+      const cached = await call(catalog, 'GET', `/products/${id}`);
+      expect([cached.headers.get('x-cache'), cached.body.stock]).toEqual(['hit', 7]);
+      expect(stockIn(await call(catalog, 'GET', page))).toBe(7);
+      expect(stockIn(await call(catalog, 'GET', page))).toBe(7);
+    } finally {
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
     }
   });
 

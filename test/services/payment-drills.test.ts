@@ -14,6 +14,7 @@ import { CONTAINER_POOL_SIZE, Database, databaseFromEnv, LAMBDA_POOL_SIZE } from
 import { secretCredentials } from '#shared/secrets.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { call, proxyEvent } from '../support/http.js';
+import { createQueue } from '../support/ministack.js';
 import { addProduct, env, freshRedis, ordersOn, signUp, sleep } from './support.js';
 
 let db: Database;
@@ -274,6 +275,65 @@ describe('drill 7: PAYMENT_IN_PROGRESS is reachable on Lambda', () => {
     expect(JSON.parse(duplicate.body).error.code).toBe('PAYMENT_IN_PROGRESS');
     expect(took).toBeLessThan(3_000);
     expect(took).toBeGreaterThanOrEqual(1_500);
+  });
+});
+
+describe('drill 10: the relay sends row by row', () => {
+  /** Paid orders whose own send failed after the commit: their rows wait in the outbox. */
+  async function unsentRows(n: number): Promise<{ orderId: string; outboxId: string }[]> {
+    const sqsDown = { send: async () => Promise.reject(new Error('SQS unreachable')) };
+    const app = container({ queue: sqsDown });
+    const rows = [];
+    for (let i = 0; i < n; i++) {
+      const orderId = await newOrder();
+      expect((await payOn(app, orderId, `key-${randomUUID()}`)).status).toBe(201);
+      rows.push({ orderId, outboxId: (await outboxRows(orderId))[0].id });
+    }
+    return rows;
+  }
+  const makeDue = (ids: string[]) => db.writer.query('UPDATE outbox SET relay_after = now() WHERE id = ANY($1::uuid[])', [ids]);
+  const outbox = async (id: string) =>
+    (await db.writer.query('SELECT sent_at, attempts, last_error, relay_after > now() AS waiting FROM outbox WHERE id = $1', [id])).rows[0];
+
+  test('a row SQS refuses does not hold up the others; sent rows are not sent again; a row just written is left to its payment', async () => {
+    const { url } = await createQueue(`storefront-test-${env.TEST_RUN_ID}-relay`);
+    const real = sqsJobQueue(url);
+    const [a, poison, c] = await unsentRows(3);
+    await makeDue([a.outboxId, poison.outboxId, c.outboxId]);
+    const fresh = (await unsentRows(1))[0];
+    const sent: string[] = [];
+    const refusing: JobQueue = {
+      async send(job, signal) {
+        // As SQS answers a message it will not take (e.g. InvalidParameterValue): for this row only.
+        if (job.orderId === poison.orderId) throw new Error('InvalidParameterValue: message rejected');
+        await real.send(job, signal);
+        sent.push(job.orderId);
+      },
+    };
+    const relay = makeRelay(new PaymentStore(db), refusing);
+    const first = await relay();
+    expect(first.failed).toBeGreaterThanOrEqual(1);
+    expect(sent).toEqual(expect.arrayContaining([a.orderId, c.orderId]));
+    expect(sent).not.toContain(fresh.orderId);
+    expect(await outbox(poison.outboxId)).toMatchObject({ sent_at: null, attempts: 1, waiting: true });
+    expect((await outbox(poison.outboxId)).last_error).toContain('InvalidParameterValue');
+    for (const row of [a, c]) expect((await outbox(row.outboxId)).sent_at).not.toBeNull();
+
+    sent.length = 0;
+    await relay();
+    expect(sent.filter((o) => [a.orderId, c.orderId, poison.orderId, fresh.orderId].includes(o))).toEqual([]);
+  });
+
+  test('a relay whose start-up fails (bad configuration) starts again on the next invocation', async () => {
+    const saved = process.env.EMAIL_QUEUE_URL;
+    process.env.EMAIL_QUEUE_URL = 'not a url';
+    let relay!: typeof import('../../lambda/payments/relay.js');
+    jest.isolateModules(() => {
+      relay = require('../../lambda/payments/relay.js');
+    });
+    await expect(relay.handler()).rejects.toThrow(/EMAIL_QUEUE_URL/);
+    process.env.EMAIL_QUEUE_URL = saved;
+    await expect(relay.handler()).resolves.toMatchObject({ relayed: expect.any(Number), failed: expect.any(Number) });
   });
 });
 

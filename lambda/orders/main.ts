@@ -19,7 +19,10 @@ const orderEnv = {
 async function ordersDeps() {
   const env = loadEnv({ ...dbEnv, ...redisEnv, ...orderEnv });
   const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
-  const limits: OrderLimits = { reservationTtlSeconds: env.ORDER_RESERVATION_TTL_SECONDS, maxOpenOrdersPerUser: env.ORDER_MAX_OPEN_PER_USER };
+  const limits: OrderLimits = {
+    reservationTtlSeconds: env.ORDER_RESERVATION_TTL_SECONDS,
+    maxOpenOrdersPerUser: env.ORDER_MAX_OPEN_PER_USER,
+  };
   return { db, orders: pgOrders(db), recentWrites: new RecentWrites(redis), catalog: new RedisCatalogInvalidation(redis), limits };
 }
 

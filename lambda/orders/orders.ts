@@ -22,7 +22,10 @@ export interface OrderRepository {
    * already made; else counts the user's open orders, locks the products, lets `decide` price the
    * order, then takes the stock and inserts the order and its items (one statement each).
    */
-  create(input: NewOrder, decide: (products: ReadonlyMap<string, PricedProduct>, openOrders: number) => PricingOutcome): Promise<CreateResult>;
+  create(
+    input: NewOrder,
+    decide: (products: ReadonlyMap<string, PricedProduct>, openOrders: number) => PricingOutcome,
+  ): Promise<CreateResult>;
   /**
    * The caller's order, from a replica that has replayed `after` (a WAL position) or from the
    * primary; `'primary'` skips the replicas, `undefined` takes any replica. A replica that does not
@@ -89,7 +92,14 @@ export function pgOrders(db: Database): OrderRepository {
         const inserted = await tx.query<{ id: string; expires_at: Date }>(
           `INSERT INTO orders (user_id, total_cents, currency, expires_at, reserved_until, idempotency_key, request_fingerprint)
            VALUES ($1, $2, $3, now() + make_interval(secs => $4), now() + make_interval(secs => $4), $5, $6) RETURNING id, expires_at`,
-          [input.userId, outcome.totalCents, outcome.currency, input.reservationTtlSeconds, input.idempotency?.key ?? null, input.idempotency?.fingerprint ?? null],
+          [
+            input.userId,
+            outcome.totalCents,
+            outcome.currency,
+            input.reservationTtlSeconds,
+            input.idempotency?.key ?? null,
+            input.idempotency?.fingerprint ?? null,
+          ],
         );
         const orderId = inserted.rows[0].id;
         const ids = outcome.lines.map((l) => l.productId);

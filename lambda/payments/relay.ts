@@ -16,7 +16,9 @@ const relay = initOnce(async () => {
 /** Scheduled every minute. */
 export async function handler(): Promise<RelayResult> {
   try {
-    return await (await relay())();
+    return await (
+      await relay()
+    )();
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -76,7 +76,9 @@ export class PaymentStore {
       const decision = decide(o && { status: o.status, lapsed: o.lapsed }, own, otherInFlight);
       if (decision.kind === 'replay') return { decision, payment: toPayment(ownRow!) };
       if (decision.kind === 'not-payable' && decision.abandon) {
-        await tx.query("UPDATE payments SET status = 'ABANDONED', updated_at = now() WHERE id = $1 AND status = 'PENDING'", [decision.abandon]);
+        await tx.query("UPDATE payments SET status = 'ABANDONED', updated_at = now() WHERE id = $1 AND status = 'PENDING'", [
+          decision.abandon,
+        ]);
       }
       if (decision.kind !== 'charge') return { decision };
       let row = ownRow;
@@ -124,7 +126,10 @@ export class PaymentStore {
       const p = rows[0];
       if (p.status === 'SUCCEEDED') return { kind: 'paid', payment: toPayment(p) };
       if (p.order_status !== 'PENDING' || p.status !== 'PENDING') {
-        await tx.query("UPDATE payments SET status = 'ABANDONED', provider_ref = $2, updated_at = now() WHERE id = $1", [paymentId, providerRef]);
+        await tx.query("UPDATE payments SET status = 'ABANDONED', provider_ref = $2, updated_at = now() WHERE id = $1", [
+          paymentId,
+          providerRef,
+        ]);
         return { kind: 'order-gone' };
       }
       const items = await tx.query<{ name: string; quantity: number; unitPriceCents: number }>(
@@ -132,7 +137,10 @@ export class PaymentStore {
           WHERE i.order_id = $1 ORDER BY pr.name`,
         [p.order_id],
       );
-      await tx.query("UPDATE payments SET status = 'SUCCEEDED', provider_ref = $2, updated_at = now() WHERE id = $1", [paymentId, providerRef]);
+      await tx.query("UPDATE payments SET status = 'SUCCEEDED', provider_ref = $2, updated_at = now() WHERE id = $1", [
+        paymentId,
+        providerRef,
+      ]);
       await tx.query("UPDATE orders SET status = 'PAID', updated_at = now() WHERE id = $1", [p.order_id]);
       const payment = toPayment(p);
       const job = { orderId: p.order_id, to: p.email, totalCents: payment.amountCents, currency: payment.currency, items: items.rows };

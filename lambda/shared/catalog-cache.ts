@@ -79,7 +79,15 @@ export interface Loaded<T> {
 /** Caches a loaded value unless one of its products was written after it was read (then 'stale'). */
 export async function fillIfFresh<T>(redis: Redis, key: string, loaded: Loaded<T>, ttlSeconds: number): Promise<'cached' | 'stale'> {
   const keys = [key, ...loaded.productIds.map(writtenAtKey), ...loaded.productIds.map(pagesOfKey)];
-  const ok = await redis.eval(FILL, keys.length, ...keys, JSON.stringify(loaded.value), ttlSeconds, loaded.position, loaded.indexed ? '1' : '0');
+  const ok = await redis.eval(
+    FILL,
+    keys.length,
+    ...keys,
+    JSON.stringify(loaded.value),
+    ttlSeconds,
+    loaded.position,
+    loaded.indexed ? '1' : '0',
+  );
   return ok === 1 ? 'cached' : 'stale';
 }
 

@@ -48,7 +48,8 @@ describe('promises under retries and limits (deployed local stage)', () => {
   test('the sixth open order of one user is 409 TOO_MANY_OPEN_ORDERS', async () => {
     const auth = await signedIn();
     const product = await bestStocked();
-    for (let i = 0; i < 5; i++) expect((await call('POST', '/orders', { items: [{ productId: product.id, quantity: 1 }] }, auth)).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect((await call('POST', '/orders', { items: [{ productId: product.id, quantity: 1 }] }, auth)).status).toBe(201);
     const sixth = await call('POST', '/orders', { items: [{ productId: product.id, quantity: 1 }] }, auth);
     expect([sixth.status, sixth.body.error.code]).toEqual([409, 'TOO_MANY_OPEN_ORDERS']);
   });

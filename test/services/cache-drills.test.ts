@@ -104,7 +104,9 @@ describe('drill 9: a hung Redis costs one timeout, not one per command', () => {
     // A page is one Redis round trip: one timeout (1 s), not two in a row.
     expect(first.ms).toBeGreaterThanOrEqual(900);
     expect(first.ms).toBeLessThan(1_900);
-    const next = await Promise.all(Array.from({ length: 10 }, (_, i) => timed(call(app, 'GET', i % 2 ? `/products/${ids[5]}` : '/products?limit=3'))));
+    const next = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => timed(call(app, 'GET', i % 2 ? `/products/${ids[5]}` : '/products?limit=3'))),
+    );
     expect(next.every((n) => n.result.status === 200)).toBe(true);
     expect(Math.max(...next.map((n) => n.ms))).toBeLessThan(300);
     expect(guardOf(redis).open).toBe(true);

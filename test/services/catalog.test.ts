@@ -132,7 +132,11 @@ describe('GET /products/{id}', () => {
     const b = new ReadThroughCache(await redisAt(6379, prefix), 60);
     let loads = 0;
     const position = (await db.writer.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
-    const load = async () => (loads++, await new Promise((r) => setTimeout(r, 100)), { value: { v: 1 }, position, productIds: [], indexed: false });
+    const load = async () => (
+      loads++,
+      await new Promise((r) => setTimeout(r, 100)),
+      { value: { v: 1 }, position, productIds: [], indexed: false }
+    );
     const [ra, rb] = await Promise.all([a.get('k', load), b.get('k', load)]);
     expect([ra.value, rb.value]).toEqual([{ v: 1 }, { v: 1 }]);
     expect(loads).toBe(1);

@@ -23,11 +23,25 @@ const PINNED_SET = '94adb2d43bbb2f39957b6d3f3ec62951eab77504cd3c604a229c90bc538f
 describe('database TLS verifies the RDS certificate authority', () => {
   const { ca, rejectUnauthorized } = rdsTls();
   const certs = ca.map((pem) => new X509Certificate(pem));
-  const names = certs.map((c) => c.subject.split('\n').find((l) => l.startsWith('CN='))!.slice(3));
+  const names = certs.map((c) =>
+    c.subject
+      .split('\n')
+      .find((l) => l.startsWith('CN='))!
+      .slice(3),
+  );
 
   test('verification is on, against the bundled RDS and RDS Proxy roots (pinned)', () => {
     expect(rejectUnauthorized).toBe(true);
-    expect(createHash('sha256').update(certs.map((c) => c.fingerprint256).sort().join('\n')).digest('hex')).toBe(PINNED_SET);
+    expect(
+      createHash('sha256')
+        .update(
+          certs
+            .map((c) => c.fingerprint256)
+            .sort()
+            .join('\n'),
+        )
+        .digest('hex'),
+    ).toBe(PINNED_SET);
     for (const name of ['Amazon RDS eu-west-1 Root CA RSA2048 G1', 'Amazon RDS us-east-1 Root CA RSA2048 G1', 'Amazon Root CA 1']) {
       expect(names).toContain(name);
     }
@@ -42,10 +56,27 @@ describe('database TLS verifies the RDS certificate authority', () => {
     let cert: string;
 
     beforeAll(async () => {
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-      ], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        { stdio: 'pipe' },
+      );
       cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
       const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
       // Answers the SSLRequest with 'S', then TLS with a certificate no RDS CA issued (as a man in the middle would).
@@ -83,7 +114,13 @@ describe('database TLS verifies the RDS certificate authority', () => {
     });
 
     test('the same client completes the handshake with a CA it trusts: the refusal above is verification, not a broken TLS setup', async () => {
-      const client = new pg.Client({ host: '127.0.0.1', port: TLS_PORT, user: 'app', database: 'shop', ssl: { ca: [cert], rejectUnauthorized: true } });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: TLS_PORT,
+        user: 'app',
+        database: 'shop',
+        ssl: { ca: [cert], rejectUnauthorized: true },
+      });
       await expect(client.connect()).rejects.toThrow();
       expect(handshakes).toBe(1);
     });

@@ -45,8 +45,18 @@ describe('domain rules (no I/O)', () => {
     expect(decideOrder(request, products, 2, limits)).toEqual({ ok: false, reason: 'TOO_MANY_OPEN_ORDERS' });
   });
   test('the fingerprint does not depend on the order of the lines', () => {
-    const a = { items: [{ productId: 'x', quantity: 1 }, { productId: 'y', quantity: 2 }] };
-    const b = { items: [{ productId: 'y', quantity: 2 }, { productId: 'x', quantity: 1 }] };
+    const a = {
+      items: [
+        { productId: 'x', quantity: 1 },
+        { productId: 'y', quantity: 2 },
+      ],
+    };
+    const b = {
+      items: [
+        { productId: 'y', quantity: 2 },
+        { productId: 'x', quantity: 1 },
+      ],
+    };
     expect(orderFingerprint(a)).toBe(orderFingerprint(b));
     expect(orderFingerprint(a)).not.toBe(orderFingerprint({ items: [{ productId: 'x', quantity: 2 }] }));
   });

@@ -17,6 +17,7 @@ import { secretCredentials } from '#shared/secrets.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { call } from '../support/http.js';
 import { StreamingReplica } from '../support/replica.js';
+import { ordersOn } from './support.js';
 
 const env = process.env as Record<string, string>;
 /** Generous: these tests are not about the cap (the drills are). */
@@ -304,14 +305,7 @@ describe('read/write split against a real streaming replica', () => {
         throw new Error('connection lost after the commit');
       },
     };
-    const app = ordersApp({
-      orders: noPosition,
-      tokens: tokenIssuerFromEnv(env as never),
-      recentWrites: new RecentWrites(redis),
-      catalog: new RedisCatalogInvalidation(redis),
-      limits: LIMITS,
-      ping: () => splitDb.ping(),
-    });
+    const app = ordersOn(splitDb, redis, LIMITS, noPosition);
     await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
     try {
       const created = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
@@ -329,7 +323,10 @@ describe('read/write split against a real streaming replica', () => {
     const id = await addProduct(300, 10);
     await replica.catchUp(env.DB_NAME, db.writer);
     const catalog = catalogApp({ products: pgProducts(splitDb), cache: new ReadThroughCache(redis, 60), ping: () => splitDb.ping() });
-    const { rows } = await db.writer.query<{ prev: string }>('SELECT id::text AS prev FROM products WHERE id < $1 ORDER BY id DESC LIMIT 1', [id]);
+    const { rows } = await db.writer.query<{ prev: string }>(
+      'SELECT id::text AS prev FROM products WHERE id < $1 ORDER BY id DESC LIMIT 1',
+      [id],
+    );
     const page = `/products?limit=5${rows[0] ? `&cursor=${encodeCursor(rows[0].prev)}` : ''}`;
     const stockIn = (res: { body: { items: { id: string; stock: number }[] } }) => res.body.items.find((p) => p.id === id)!.stock;
     await call(catalog, 'GET', `/products/${id}`);

@@ -328,8 +328,8 @@ describe('drill 10: the relay sends row by row', () => {
     const saved = process.env.EMAIL_QUEUE_URL;
     process.env.EMAIL_QUEUE_URL = 'not a url';
     let relay!: typeof import('../../lambda/payments/relay.js');
-    jest.isolateModules(() => {
-      relay = require('../../lambda/payments/relay.js');
+    await jest.isolateModulesAsync(async () => {
+      relay = await import('../../lambda/payments/relay.js');
     });
     await expect(relay.handler()).rejects.toThrow(/EMAIL_QUEUE_URL/);
     process.env.EMAIL_QUEUE_URL = saved;
@@ -343,13 +343,18 @@ describe('smaller: the sandbox provider is bounded', () => {
     const signal = AbortSignal.timeout(60_000);
     await Promise.all(
       Array.from({ length: SANDBOX_LEDGER_SIZE + 500 }, (_, i) =>
-        sandbox.charge({ token: i % 2 ? 'tok_visa' : 'tok_transient', amountCents: 1, currency: 'USD', idempotencyKey: `k${i}` }, signal).catch(() => undefined),
+        sandbox
+          .charge({ token: i % 2 ? 'tok_visa' : 'tok_transient', amountCents: 1, currency: 'USD', idempotencyKey: `k${i}` }, signal)
+          .catch(() => undefined),
       ),
     );
     expect(sandbox.charges.length).toBeLessThanOrEqual(SANDBOX_LEDGER_SIZE);
     expect(sandbox.remembered).toBeLessThanOrEqual(2 * SANDBOX_LEDGER_SIZE);
     // Within the window it still deduplicates.
-    const again = await sandbox.charge({ token: 'tok_visa', amountCents: 1, currency: 'USD', idempotencyKey: `k${SANDBOX_LEDGER_SIZE + 499}` }, signal);
+    const again = await sandbox.charge(
+      { token: 'tok_visa', amountCents: 1, currency: 'USD', idempotencyKey: `k${SANDBOX_LEDGER_SIZE + 499}` },
+      signal,
+    );
     expect(sandbox.charges.filter((c) => c.reference === again)).toHaveLength(1);
   });
 });

@@ -18,7 +18,10 @@ export const EMULATOR_ENV = {
 export function ensureMiniStack(): void {
   const script = path.join(__dirname, '..', '..', 'scripts', 'ministack.sh');
   try {
-    execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, MINISTACK_PORT: EMULATOR_PORT } });
+    execFileSync('bash', [script, 'start'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, MINISTACK_PORT: EMULATOR_PORT },
+    });
   } catch {
     throw new Error(
       `MiniStack is not running on 127.0.0.1:${EMULATOR_PORT} and could not be started: run 'MINISTACK_PORT=${EMULATOR_PORT} bash scripts/ministack.sh start' and see .local/ministack*.log`,

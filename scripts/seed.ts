@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { RedisCatalogInvalidation } from '../lambda/shared/catalog-cache.js';
+import { positionOf } from '../lambda/shared/db.js';
 import { connectRedis, createRedis } from '../lambda/shared/redis.js';
 import { LOCAL_DB, ensureLocalDatabase } from './local-env.js';
 
@@ -62,8 +63,7 @@ async function main(): Promise<void> {
   );
   try {
     const ids = await seed(client);
-    const position = async () => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
-    await new RedisCatalogInvalidation(redis).productsChanged(ids, position);
+    await new RedisCatalogInvalidation(redis).productsChanged(ids, () => positionOf(client));
     // New products belong on pages no product key names yet: the seed (the only thing that adds
     // products) drops every cached page. Unprefixed keys, as the services use them.
     for await (const keys of redis.scanStream({ match: 'catalog:page:*', count: 500 })) if (keys.length) await redis.del(...keys);

@@ -157,8 +157,8 @@ export class Database {
   }
 
   /** The primary's current WAL position: a replica at or past it has every write committed so far. */
-  async writePosition(): Promise<string> {
-    return (await this.writer.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+  writePosition(): Promise<string> {
+    return positionOf(this.writer);
   }
 
   async close(): Promise<void> {

@@ -236,9 +236,10 @@ describe('read/write split against a real streaming replica', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    await splitDb.close();
-    redis.disconnect();
+    // The replica first: a failed set-up must not leave its cluster running.
     replica.destroy();
+    await splitDb?.close();
+    redis?.disconnect();
   });
 
   test('an order just created is read from the primary while the replica lags, then from the replica', async () => {

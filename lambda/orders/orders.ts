@@ -28,9 +28,10 @@ export interface OrderRepository {
   ): Promise<CreateResult>;
   /**
    * The caller's order, from a replica that has replayed `after` (a WAL position) or from the
-   * primary; `'primary'` skips the replicas, `undefined` takes any replica. A replica that does not
-   * have the order is not believed: the primary is asked (a lost read-your-writes marker must not
-   * turn an order just created into a 404).
+   * primary; `'primary'` skips the replicas, `undefined` takes any replica. A replica's copy is final
+   * only when the order is PAID or EXPIRED, states it never leaves; a missing or PENDING copy may be
+   * behind a write whose read-your-writes marker was lost, so the primary confirms it: no order just
+   * created reads as a 404, no order just paid as PENDING.
    */
   get(userId: string, orderId: string, after: string | undefined | 'primary'): Promise<{ order?: Order; readFrom: ReadSource }>;
   /**
@@ -43,17 +44,18 @@ export interface OrderRepository {
   writePosition(): Promise<string>;
 }
 
-async function loadOrder(q: Queryable, userId: string, orderId: string): Promise<Order | undefined> {
+/** The order, and whether it is settled (PAID or EXPIRED in the table: no write changes it again). */
+async function loadOrder(q: Queryable, userId: string, orderId: string): Promise<{ order?: Order; settled: boolean }> {
   const { rows } = await q.query<{ id: string; status: OrderStatus; total_cents: number; currency: string; expires_at: Date }>(
     'SELECT id, status, total_cents, currency, expires_at FROM orders WHERE id = $1 AND user_id = $2',
     [orderId, userId],
   );
-  if (!rows[0]) return undefined;
+  if (!rows[0]) return { settled: false };
   const items = await q.query<OrderLine>(
     'SELECT product_id AS "productId", quantity, unit_price_cents AS "unitPriceCents" FROM order_items WHERE order_id = $1 ORDER BY product_id',
     [orderId],
   );
-  return {
+  const order: Order = {
     orderId: rows[0].id,
     status: visibleStatus(rows[0].status, rows[0].expires_at, new Date()),
     totalCents: rows[0].total_cents,
@@ -61,6 +63,7 @@ async function loadOrder(q: Queryable, userId: string, orderId: string): Promise
     items: items.rows,
     expiresAt: rows[0].expires_at.toISOString(),
   };
+  return { order, settled: rows[0].status !== 'PENDING' };
 }
 
 export function pgOrders(db: Database): OrderRepository {
@@ -76,7 +79,7 @@ export function pgOrders(db: Database): OrderRepository {
             [input.userId, input.idempotency.key],
           );
           if (rows[0] && rows[0].request_fingerprint !== input.idempotency.fingerprint) return { kind: 'key-reused' };
-          if (rows[0]) return { kind: 'replayed', order: (await loadOrder(tx, input.userId, rows[0].id))! };
+          if (rows[0]) return { kind: 'replayed', order: (await loadOrder(tx, input.userId, rows[0].id)).order! };
         }
         const open = await tx.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM orders WHERE user_id = $1 AND status = 'PENDING' AND expires_at > now()",
@@ -128,10 +131,11 @@ export function pgOrders(db: Database): OrderRepository {
       });
     },
     async get(userId, orderId, after) {
-      if (after === 'primary') return { order: await loadOrder(db.writer, userId, orderId), readFrom: 'primary' };
-      const read = await db.read(async (q, readFrom) => ({ order: await loadOrder(q, userId, orderId), readFrom }), { caughtUpTo: after });
-      if (read.order || read.readFrom === 'primary') return read;
-      return { order: await loadOrder(db.writer, userId, orderId), readFrom: 'primary' };
+      const fromPrimary = async () => ({ order: (await loadOrder(db.writer, userId, orderId)).order, readFrom: 'primary' as const });
+      if (after === 'primary') return fromPrimary();
+      const read = await db.read(async (q, readFrom) => ({ ...(await loadOrder(q, userId, orderId)), readFrom }), { caughtUpTo: after });
+      if (read.readFrom === 'primary' || read.settled) return { order: read.order, readFrom: read.readFrom };
+      return fromPrimary();
     },
     async expireDue(limit) {
       return db.transaction(async (tx) => {

@@ -43,6 +43,14 @@ async function addProduct(priceCents: number, stock: number, currency = 'USD'): 
   return rows[0].id;
 }
 
+/** The catalog page (of 5) that holds a product: it starts right after the product before it. */
+async function pageHolding(id: string): Promise<string> {
+  const { rows } = await db.writer.query<{ prev: string }>('SELECT id::text AS prev FROM products WHERE id < $1 ORDER BY id DESC LIMIT 1', [
+    id,
+  ]);
+  return `/products?limit=5${rows[0] ? `&cursor=${encodeCursor(rows[0].prev)}` : ''}`;
+}
+
 beforeAll(async () => {
   db = await databaseFromEnv({ ...env, DB_PORT: 5432, DB_SSL: 'disable' } as never);
   app = await buildOrdersApp();
@@ -242,7 +250,17 @@ describe('read/write split against a real streaming replica', () => {
     redis?.disconnect();
   });
 
-  test('an order just created is read from the primary while the replica lags, then from the replica', async () => {
+  /** Runs `fn` with the replica's replay paused: a real, growing lag. */
+  async function whileLagging(fn: () => Promise<void>): Promise<void> {
+    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
+    try {
+      await fn();
+    } finally {
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
+    }
+  }
+
+  test('an order just created is read from the primary while the replica lags; once paid and replayed, from the replica', async () => {
     await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
     try {
       const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
@@ -256,8 +274,12 @@ describe('read/write split against a real streaming replica', () => {
 
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
       await replica.catchUp(env.DB_NAME, db.writer);
+      // Caught up, but PENDING: a state a later write may have left, so the primary confirms it.
+      expect((await call(split, 'GET', `/orders/${created.body.orderId}`, { token })).headers.get('x-read-from')).toBe('primary');
+      await db.writer.query("UPDATE orders SET status = 'PAID' WHERE id = $1", [created.body.orderId]);
+      await replica.catchUp(env.DB_NAME, db.writer);
       const later = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
-      expect(later.status).toBe(200);
+      expect([later.status, later.body.status]).toEqual([200, 'PAID']);
       expect(later.headers.get('x-read-from')).toBe('replica');
     } finally {
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
@@ -307,36 +329,43 @@ describe('read/write split against a real streaming replica', () => {
       },
     };
     const app = ordersOn(splitDb, redis, LIMITS, noPosition);
-    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
-    try {
+    await whileLagging(async () => {
       const created = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
       expect(created.status).toBe(201);
       expect(await redis.get(`ryw:order:${created.body.orderId}`)).toBeNull();
       const read = await call(app, 'GET', `/orders/${created.body.orderId}`, { token });
       expect([read.status, read.headers.get('x-read-from')]).toEqual([200, 'primary']);
       expect(read.body).toEqual(created.body);
-    } finally {
-      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
-    }
+    });
+  });
+
+  test('drill 9: a payment whose marker was lost, the replica lagging: the order reads PAID right after, never PENDING', async () => {
+    const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+    await replica.catchUp(env.DB_NAME, db.writer);
+    await redis.del(`ryw:order:${created.body.orderId}`);
+    await whileLagging(async () => {
+      // The payment's commit, with no read-your-writes marker after it (Redis failed for its container only).
+      await db.writer.query("UPDATE orders SET status = 'PAID', updated_at = now() WHERE id = $1", [created.body.orderId]);
+      expect(await replica.sql(env.DB_NAME, 'SELECT status FROM orders WHERE id = $1', [created.body.orderId])).toEqual([
+        { status: 'PENDING' },
+      ]);
+      const read = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
+      expect([read.status, read.body.status, read.headers.get('x-read-from')]).toEqual([200, 'PAID', 'primary']);
+    });
   });
 
   test('drill 8: after an order, the catalog never caches the stock the lagging replica still has', async () => {
     const id = await addProduct(300, 10);
     await replica.catchUp(env.DB_NAME, db.writer);
     const catalog = catalogApp({ products: pgProducts(splitDb), cache: new ReadThroughCache(redis, 60), ping: () => splitDb.ping() });
-    const { rows } = await db.writer.query<{ prev: string }>(
-      'SELECT id::text AS prev FROM products WHERE id < $1 ORDER BY id DESC LIMIT 1',
-      [id],
-    );
-    const page = `/products?limit=5${rows[0] ? `&cursor=${encodeCursor(rows[0].prev)}` : ''}`;
+    const page = await pageHolding(id);
     const stockIn = (res: { body: { items: { id: string; stock: number }[] } }) => res.body.items.find((p) => p.id === id)!.stock;
     await call(catalog, 'GET', `/products/${id}`);
     await call(catalog, 'GET', page);
     const warm = await call(catalog, 'GET', `/products/${id}`);
     expect([warm.headers.get('x-cache'), warm.body.stock]).toEqual(['hit', 10]);
 
-    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
-    try {
+    await whileLagging(async () => {
       const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: id, quantity: 3 }] } });
       expect(created.status).toBe(201);
       // The lag is real: the replica still has the old stock.
@@ -347,9 +376,7 @@ describe('read/write split against a real streaming replica', () => {
       expect([cached.headers.get('x-cache'), cached.body.stock]).toEqual(['hit', 7]);
       expect(stockIn(await call(catalog, 'GET', page))).toBe(7);
       expect(stockIn(await call(catalog, 'GET', page))).toBe(7);
-    } finally {
-      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
-    }
+    });
   });
 
   test('reads fall back to the primary when the replica is stopped', async () => {
@@ -383,16 +410,19 @@ describe('the catalog cache after an order', () => {
       await call(catalog, 'GET', `/products/${id}`);
       const warm = await call(catalog, 'GET', `/products/${id}`);
       expect([warm.headers.get('x-cache'), warm.body.stock]).toEqual(['hit', 10]);
-      const pageBefore = await call(catalog, 'GET', '/products?limit=5');
+      const page = await pageHolding(id);
+      await call(catalog, 'GET', page);
+      expect((await call(catalog, 'GET', page)).headers.get('x-cache')).toBe('hit');
 
       const created = await call(orders, 'POST', '/orders', { token, body: { items: [{ productId: id, quantity: 3 }] } });
       expect(created.status).toBe(201);
 
       const after = await call(catalog, 'GET', `/products/${id}`);
       expect([after.headers.get('x-cache'), after.body.stock]).toEqual(['miss', 7]);
-      // Every cached page went too (its version moved on).
-      expect(pageBefore.headers.get('x-cache')).toBe('miss');
-      expect((await call(catalog, 'GET', '/products?limit=5')).headers.get('x-cache')).toBe('miss');
+      // The page holding it went too.
+      const pageAfter = await call(catalog, 'GET', page);
+      expect(pageAfter.headers.get('x-cache')).toBe('miss');
+      expect(pageAfter.body.items.find((p: { id: string }) => p.id === id).stock).toBe(7);
     } finally {
       redis.disconnect();
     }

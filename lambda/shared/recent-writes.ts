@@ -25,15 +25,13 @@ export class RecentWrites {
   /**
    * After a commit: records the primary's position for `entity`. Never throws: the write it follows
    * has committed, so a failure here (Redis, or the position query) must not turn a success into a
-   * 500; readers then confirm a replica miss on the primary.
+   * 500. A lost marker costs no correctness: readers believe a replica only for an order in a state
+   * it never leaves (see `OrderRepository.get`).
    */
   async record(entity: string, position: () => Promise<string>): Promise<void> {
     try {
       const lsn = await position();
-      const write = (r: Redis) => r.set(key(entity), lsn, 'EX', MARKER_TTL_SECONDS);
-      // Past the breaker even while it skips Redis: a marker skipped here while Redis answers the
-      // readers (a blip seen by this container only) would let them read a lagging replica.
-      await (this.guard.open ? write(this.guard.redis) : this.guard.run(write));
+      await this.guard.run((r) => r.set(key(entity), lsn, 'EX', MARKER_TTL_SECONDS));
     } catch (err) {
       metrics.addMetric('ReadYourWritesMarkerFailed', MetricUnit.Count, 1);
       logger.warn('could not record a recent write; readers will confirm on the primary', { entity, err: (err as Error).message });

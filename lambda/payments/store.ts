@@ -117,10 +117,12 @@ export class PaymentStore {
    */
   async complete(paymentId: string, providerRef: string): Promise<Completed> {
     return this.db.transaction(async (tx) => {
+      // The order's lock first, as `begin` and the sweep take it: no lock-order deadlock with them.
+      await tx.query('SELECT 1 FROM orders WHERE id = (SELECT order_id FROM payments WHERE id = $1) FOR UPDATE', [paymentId]);
       const { rows } = await tx.query<PaymentRow & { order_status: string; email: string }>(
         `SELECT p.id, p.order_id, p.status, p.amount_cents, p.currency, o.status AS order_status, u.email
            FROM payments p JOIN orders o ON o.id = p.order_id JOIN users u ON u.id = o.user_id
-          WHERE p.id = $1 FOR UPDATE OF p, o`,
+          WHERE p.id = $1 FOR UPDATE OF p`,
         [paymentId],
       );
       const p = rows[0];

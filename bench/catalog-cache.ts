@@ -32,15 +32,15 @@ async function main(): Promise<void> {
   let dbReads = 0;
   const real = pgProducts(db);
   const products: ProductRepository = {
-    get: (id) => (dbReads++, real.get(id)),
-    list: (after, limit) => (dbReads++, real.list(after, limit)),
+    get: (id, from) => (dbReads++, real.get(id, from)),
+    list: (after, limit, from) => (dbReads++, real.list(after, limit, from)),
   };
   const cache = new ReadThroughCache(redis, 300);
   const server = await startServer(catalogApp({ products, cache, ping: () => db.ping() }), 0);
   if (!server.listening) await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const ids = (await real.list(undefined, 100)).map((p) => p.id);
+  const ids = (await real.list(undefined, 100)).value.map((p) => p.id);
   if (ids.length < 20) throw new Error(`Only ${ids.length} products: run 'npm run db:seed' first`);
   await redis.del(...ids.map((id) => `catalog:product:${id}`));
 

@@ -122,6 +122,7 @@ export class StorefrontStage extends Stage {
       originSecretVersions: config.originSecret,
       publicApi: config.publicApi,
       cacheTtlSeconds: config.cacheTtlSeconds,
+      orders: config.orders,
       logRetention,
       removalPolicy: softRemovalPolicy,
     });

@@ -4,6 +4,7 @@ import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws
 import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
+import { local } from '../lib/config/stages/local.js';
 
 /**
  * The environment of a local run (serve, seed, migrate, bench): PostgreSQL and Redis on 127.0.0.1,
@@ -75,6 +76,10 @@ export async function useLocalEnvironment(): Promise<void> {
     EMAIL_QUEUE_URL: queue.QueueUrl!,
     EMAIL_SENDER: 'orders@storefront.local',
     EMAIL_RATE_PER_SECOND: '10',
+    EMAIL_WORKER_CONCURRENCY: '1',
+    // The local stage's order limits, so `npm run serve` behaves as the deployed local shop does.
+    ORDER_RESERVATION_TTL_SECONDS: String(local.orders.reservationTtlSeconds),
+    ORDER_MAX_OPEN_PER_USER: String(local.orders.maxOpenOrdersPerUser),
     POWERTOOLS_METRICS_NAMESPACE: 'Storefront',
     // Metrics go to stdout as EMF; locally they would drown the request logs.
     POWERTOOLS_METRICS_DISABLED: 'true',

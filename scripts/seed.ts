@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { RedisCatalogInvalidation } from '../lambda/shared/catalog-cache.js';
+import { positionOf } from '../lambda/shared/db.js';
 import { connectRedis, createRedis } from '../lambda/shared/redis.js';
 import { LOCAL_DB, ensureLocalDatabase } from './local-env.js';
 
@@ -62,7 +63,10 @@ async function main(): Promise<void> {
   );
   try {
     const ids = await seed(client);
-    await new RedisCatalogInvalidation(redis).productsChanged(ids);
+    await new RedisCatalogInvalidation(redis).productsChanged(ids, () => positionOf(client));
+    // New products belong on pages no product key names yet: the seed (the only thing that adds
+    // products) drops every cached page. Unprefixed keys, as the services use them.
+    for await (const keys of redis.scanStream({ match: 'catalog:page:*', count: 500 })) if (keys.length) await redis.del(...keys);
     console.log(`seeded ${ids.length} products into ${LOCAL_DB}`);
   } finally {
     redis.disconnect();

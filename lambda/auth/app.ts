@@ -3,7 +3,7 @@ import { createApp, jsonBody } from '#shared/http.js';
 import { addHealth } from '#shared/health.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '#shared/passwords.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { credentialsSchema } from './domain.js';
+import { credentialsSchema, loginSchema } from './domain.js';
 import type { UserRepository } from './users.js';
 
 export interface AuthDeps {
@@ -24,7 +24,7 @@ export function authApp({ users, tokens, ping }: AuthDeps) {
   });
 
   app.post('/auth/login', async (c) => {
-    const { email, password } = await jsonBody(c, credentialsSchema);
+    const { email, password } = await jsonBody(c, loginSchema);
     const user = await users.findByEmail(email);
     // Unknown emails still pay for one hash, so timing does not reveal which accounts exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));

@@ -1,5 +1,5 @@
 import { notFound } from '#shared/errors.js';
-import { PAGES_VERSION_KEY, pageKey, productKey } from '#shared/catalog-cache.js';
+import { pageKey, productKey } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, parse } from '#shared/http.js';
 import type { ReadThroughCache } from './cache.js';
@@ -19,11 +19,13 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
 
   app.get('/products', async (c) => {
     const { limit, cursor } = parse(listQuerySchema, c.req.query());
-    const version = await cache.version(PAGES_VERSION_KEY);
-    const key = pageKey(version, limit, cursor);
-    const { value, hit } = await cache.get(key, async () =>
-      toPage(await products.list(cursor ? decodeCursor(cursor) : undefined, limit + 1), limit),
-    );
+    const afterId = cursor ? decodeCursor(cursor) : undefined;
+    // One Redis round trip for a page: its key follows from the request alone.
+    const { value, hit } = await cache.get(pageKey(limit, afterId), async (from) => {
+      const { value: rows, position } = await products.list(afterId, limit + 1, from);
+      const page = toPage(rows, limit);
+      return { value: page, position, productIds: page.items.map((p) => p.id), indexed: true };
+    });
     c.header('x-cache', hit ? 'hit' : 'miss');
     return c.json(value);
   });
@@ -32,7 +34,10 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
     // One product, one cache key, whatever the letter case of the request.
     const id = c.req.param('id').toLowerCase();
     if (!isProductId(id)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
-    const { value, hit } = await cache.get(productKey(id), async () => (await products.get(id)) ?? null);
+    const { value, hit } = await cache.get(productKey(id), async (from) => {
+      const { value: product, position } = await products.get(id, from);
+      return { value: product ?? null, position, productIds: [id], indexed: false };
+    });
     if (!value) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
     c.header('x-cache', hit ? 'hit' : 'miss');
     return c.json(value);

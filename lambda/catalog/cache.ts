@@ -1,6 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
+import { fillIfFresh, type Loaded } from '#shared/catalog-cache.js';
 import { logger, metrics } from '#shared/observability.js';
+import { guardOf, type RedisGuard, RedisSkipped } from '#shared/redis.js';
+import type { ReadFrom } from './products.js';
 
 /** What the cache did, per process: the figure that shows it works (`DbReads / reads`). */
 export interface CacheStats {
@@ -8,6 +11,8 @@ export interface CacheStats {
   misses: number;
   dbReads: number;
   errors: number;
+  /** Refills refused because a product was written after the data was read (then read again from the primary). */
+  staleRefills: number;
 }
 
 export interface CacheResult<T> {
@@ -22,19 +27,26 @@ const LOCK_WAIT_STEPS = 50;
 /**
  * Cache-aside on Redis with two stampede guards: concurrent misses in one process share one load
  * (single flight), and across processes one loader takes a short Redis lock while the others wait
- * for the value it writes. If Redis fails, reads go to the database: slower, never an error.
+ * for the value it writes. A refill never caches data older than a write that invalidated it: it is
+ * written only if no product it holds was written after the position it was read at, else it is read
+ * again from the primary. If Redis fails, reads go to the database: slower, never an error; the
+ * client's circuit breaker then skips Redis for a while, so a hung Redis costs one timeout.
  */
 export class ReadThroughCache {
-  readonly stats: CacheStats = { hits: 0, misses: 0, dbReads: 0, errors: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, dbReads: 0, errors: 0, staleRefills: 0 };
   private readonly inFlight = new Map<string, Promise<CacheResult<unknown>>>();
+  private readonly guard: RedisGuard;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.guard = guardOf(redis);
+  }
 
-  async get<T>(key: string, load: () => Promise<T>): Promise<CacheResult<T>> {
-    const cached = await this.safe(() => this.redis.get(key));
+  /** `load(from)` reads from any replica, or from the primary when a replica's copy proved too old. */
+  async get<T>(key: string, load: (from: ReadFrom) => Promise<Loaded<T>>): Promise<CacheResult<T>> {
+    const cached = await this.safe((r) => r.get(key));
     if (cached !== undefined && cached !== null) {
       this.count('hits', 'CacheHit');
       return { value: JSON.parse(cached) as T, hit: true };
@@ -46,41 +58,41 @@ export class ReadThroughCache {
     return loading;
   }
 
-  /** A counter shared by all processes, e.g. a version that invalidates every page at once. */
-  async version(key: string): Promise<string> {
-    return (await this.safe(() => this.redis.get(key))) ?? '0';
-  }
-
-  private async loadOnce<T>(key: string, load: () => Promise<T>, redisDown: boolean): Promise<CacheResult<T>> {
+  private async loadOnce<T>(key: string, load: (from: ReadFrom) => Promise<Loaded<T>>, redisDown: boolean): Promise<CacheResult<T>> {
     this.count('misses', 'CacheMiss');
     if (!redisDown) {
-      const locked = await this.safe(() => this.redis.set(`${key}:lock`, '1', 'PX', LOCK_TTL_MS, 'NX'));
+      const locked = await this.safe((r) => r.set(`${key}:lock`, '1', 'PX', LOCK_TTL_MS, 'NX'));
       if (locked === null) {
         // Another process is loading this key: wait for its value rather than hitting the database too.
         for (let i = 0; i < LOCK_WAIT_STEPS; i++) {
           await new Promise((r) => setTimeout(r, LOCK_WAIT_STEP_MS));
-          const v = await this.safe(() => this.redis.get(key));
+          const v = await this.safe((r) => r.get(key));
           if (v) return { value: JSON.parse(v) as T, hit: true };
           if (v === undefined) break;
         }
       }
     }
     this.count('dbReads', 'DbRead');
-    const value = await load();
-    if (!redisDown && value !== undefined) {
-      await this.safe(() => this.redis.set(key, JSON.stringify(value), 'EX', this.ttlSeconds));
-      await this.safe(() => this.redis.del(`${key}:lock`));
+    let loaded = await load('any');
+    if (redisDown) return { value: loaded.value, hit: false };
+    if ((await this.safe((r) => fillIfFresh(r, key, loaded, this.ttlSeconds))) === 'stale') {
+      // The replica served data older than a write to one of these products: the primary has it.
+      this.count('staleRefills', 'StaleRefillRefused');
+      this.count('dbReads', 'DbRead');
+      loaded = await load('primary');
+      await this.safe((r) => fillIfFresh(r, key, loaded, this.ttlSeconds));
     }
-    return { value, hit: false };
+    await this.safe((r) => r.del(`${key}:lock`));
+    return { value: loaded.value, hit: false };
   }
 
-  /** Runs a Redis command; undefined when Redis is unreachable (logged and counted). */
-  private async safe<T>(command: () => Promise<T>): Promise<T | undefined> {
+  /** Runs a Redis command; undefined when Redis is unreachable or skipped (counted; logged once per outage by the breaker). */
+  private async safe<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
     try {
-      return await command();
+      return await this.guard.run(command);
     } catch (err) {
       this.count('errors', 'CacheError');
-      logger.warn('redis unavailable, reading through to PostgreSQL', { err: (err as Error).message });
+      if (!(err instanceof RedisSkipped)) logger.warn('redis unavailable, reading through to PostgreSQL', { err: (err as Error).message });
       return undefined;
     }
   }

@@ -23,7 +23,8 @@ export const encodeCursor = (lastId: string): string => Buffer.from(JSON.stringi
 export function decodeCursor(cursor: string): string | undefined {
   try {
     const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    return typeof after === 'string' && isProductId(after) ? after : undefined;
+    // Lower-cased: PostgreSQL compares UUIDs case-blind, and the cache key must do the same.
+    return typeof after === 'string' && isProductId(after) ? after.toLowerCase() : undefined;
   } catch {
     return undefined;
   }

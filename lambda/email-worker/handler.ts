@@ -13,12 +13,13 @@ const env = loadEnv({
   IDEMPOTENCY_TABLE: z.string().min(1),
   EMAIL_SENDER: z.string().min(3),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive(),
+  EMAIL_WORKER_CONCURRENCY: z.coerce.number().int().positive(),
 });
 
 const worker = initOnce(async () =>
   emailWorker({
     sender: sesSender(env.EMAIL_SENDER),
-    limiter: new SendRateLimiter(await redisFromEnv(env), env.EMAIL_RATE_PER_SECOND),
+    limiter: new SendRateLimiter(await redisFromEnv(env), env.EMAIL_RATE_PER_SECOND, undefined, env.EMAIL_WORKER_CONCURRENCY),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
     suppression: dynamoSuppressionList(env.IDEMPOTENCY_TABLE),
   }),

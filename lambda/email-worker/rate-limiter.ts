@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
+import { logger, metrics } from '#shared/observability.js';
+import { guardOf, type RedisGuard, RedisSkipped } from '#shared/redis.js';
 
 /**
  * Two steps, both on Redis' own clock so every worker shares them. RESERVE hands out evenly spaced
@@ -41,23 +44,56 @@ export const sendIntervalMs = (perSecond: number): number => Math.ceil((1000 / p
 export class SendRateLimiter {
   /** Milliseconds between two sends. */
   readonly intervalMs: number;
+  /** Sends that went out on the local fallback (Redis unreachable). */
+  fallbacks = 0;
+  private readonly guard: RedisGuard;
+  private localNextFree = 0;
 
+  /**
+   * @param instances most worker instances that run at once (the queue's `maxConcurrency`): without
+   * Redis each one keeps to `perSecond / instances`, so together they still keep to the limit.
+   */
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly perSecond: number,
     private readonly key = 'email:send-slot',
+    private readonly instances = 1,
   ) {
     this.intervalMs = sendIntervalMs(perSecond);
+    this.guard = guardOf(redis);
   }
 
-  /** Resolves when this caller may send, with the admission time (ms, Redis clock). */
+  /**
+   * Resolves when this caller may send, with the admission time (ms; Redis' clock, or this process's
+   * on the fallback). A Redis outage does not fail the job (which would walk every job to the DLQ):
+   * the limiter backs off to its local share of the rate until the breaker finds Redis again.
+   */
   async acquire(): Promise<number> {
-    await sleep(Number(await this.redis.eval(RESERVE, 1, this.key, this.intervalMs)));
-    for (;;) {
-      const [admitted, value] = (await this.redis.eval(ADMIT, 1, `${this.key}:window`, this.perSecond, randomUUID())) as [number, number];
-      if (admitted === 1) return value;
-      await sleep(value);
+    try {
+      await sleep(Number(await this.guard.run((r) => r.eval(RESERVE, 1, this.key, this.intervalMs))));
+      for (;;) {
+        const [admitted, value] = (await this.guard.run((r) => r.eval(ADMIT, 1, `${this.key}:window`, this.perSecond, randomUUID()))) as [
+          number,
+          number,
+        ];
+        if (admitted === 1) return value;
+        await sleep(value);
+      }
+    } catch (err) {
+      if (!(err instanceof RedisSkipped)) logger.warn('send limiter: Redis unreachable, keeping to the local share of the rate', { err });
+      return this.acquireLocally();
     }
+  }
+
+  /** Evenly spaced local slots, `instances` times the shared interval apart (hand-written: a few lines, no burst). */
+  private async acquireLocally(): Promise<number> {
+    this.fallbacks++;
+    metrics.addMetric('EmailLimiterFallback', MetricUnit.Count, 1);
+    const now = Date.now();
+    const slot = Math.max(now, this.localNextFree);
+    this.localNextFree = slot + this.intervalMs * this.instances;
+    await sleep(slot - now);
+    return slot;
   }
 }
 

@@ -16,15 +16,29 @@ export interface WorkerDeps {
   readonly suppression: SuppressionList;
 }
 
+/** Time kept back from the SES call's deadline so the idempotency record is written before Lambda's timeout. */
+export const SEND_DEADLINE_MARGIN_MS = 2_000;
+
 /**
- * The SQS batch handler: each job is sent at most once (an idempotency record per job id, so a
- * redelivered message sends nothing), never faster than the shared limiter allows; a job that fails
- * is reported alone as a batch item failure, and after `maxReceiveCount` deliveries SQS moves it to
- * the dead-letter queue. A job to a suppressed address (it bounced or complained) sends nothing and
- * ends as done: retrying it could never succeed.
+ * The SQS batch handler: each job is sent once (an idempotency record per job id, so a redelivered
+ * message sends nothing), never faster than the shared limiter allows; a job that fails is reported
+ * alone as a batch item failure, and after `maxReceiveCount` deliveries SQS moves it to the DLQ. A job
+ * to a suppressed address (it bounced or complained) sends nothing and ends as done: retrying it
+ * could never succeed.
+ *
+ * Where a crash can still send twice (SES has no idempotency token, so no design removes it): after
+ * SES has accepted the email and before the record turns COMPLETED: one DynamoDB write, or an SES
+ * answer lost on the way back. The record is INPROGRESS then, and expires with the invocation, so
+ * the redelivery after the visibility timeout sends again. What keeps that window to the write
+ * itself: the slot is taken before the send (a wait for the limiter is not inside it), and the SES
+ * call has a deadline inside the invocation's time, so a hung call ends as a failure (record
+ * removed, nothing sent twice unless SES did accept) instead of Lambda killing the process with
+ * the record still INPROGRESS.
  */
 export function emailWorker({ sender, limiter, persistenceStore, suppression }: WorkerDeps) {
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'jobId', expiresAfterSeconds: 7 * 24 * 3600 });
+  // One invocation at a time per instance: the deadline of the one in progress.
+  let invocation: Context | undefined;
   const sendOnce = makeIdempotent(
     async (job: ConfirmationJob): Promise<{ messageId?: string; suppressed?: true }> => {
       if (await suppression.isSuppressed(job.to)) {
@@ -33,7 +47,8 @@ export function emailWorker({ sender, limiter, persistenceStore, suppression }: 
         return { suppressed: true };
       }
       await limiter.acquire();
-      const messageId = await sender.send({ to: job.to, ...renderConfirmation(job) });
+      const remaining = (invocation?.getRemainingTimeInMillis() ?? 30_000) - SEND_DEADLINE_MARGIN_MS;
+      const messageId = await sender.send({ to: job.to, ...renderConfirmation(job) }, AbortSignal.timeout(Math.max(1, remaining)));
       metrics.addMetric('EmailSent', MetricUnit.Count, 1);
       logger.info('confirmation sent', { jobId: job.jobId, orderId: job.orderId, messageId });
       return { messageId };
@@ -54,6 +69,7 @@ export function emailWorker({ sender, limiter, persistenceStore, suppression }: 
   };
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    invocation = context;
     config.registerLambdaContext(context);
     try {
       return await processPartialResponse(event, record, processor, { context, throwOnFullBatchFailure: false });

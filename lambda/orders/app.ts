@@ -1,53 +1,56 @@
 import { isUuid } from '#shared/ids.js';
 import { AppError, conflict, notFound, validationError } from '#shared/errors.js';
-import type { CatalogInvalidation } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, jsonBody } from '#shared/http.js';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
-import type { RecentWrites } from '#shared/recent-writes.js';
+import { idempotencyKeyOf } from '#shared/idempotency-key.js';
+import { orderEntity } from '#shared/recent-writes.js';
 import type { TokenIssuer } from '#shared/tokens.js';
 import { Hono } from 'hono';
-import { createOrderSchema, MAX_TOTAL_CENTS, priceOrder } from './domain.js';
-import type { OrderRepository } from './orders.js';
+import { createOrderSchema, MAX_TOTAL_CENTS, type PricingOutcome } from './domain.js';
+import { makeCreateOrder, type OrderDeps } from './usecase.js';
 
-export interface OrdersDeps {
-  readonly orders: OrderRepository;
+export interface OrdersDeps extends OrderDeps {
   readonly tokens: TokenIssuer;
-  readonly recentWrites: RecentWrites;
-  /** Stock changes with every order, so the catalog's cached products must go. */
-  readonly catalog: CatalogInvalidation;
   readonly ping: () => Promise<unknown>;
 }
 
-export const orderEntity = (orderId: string): string => `order:${orderId}`;
+function refusal(outcome: Exclude<PricingOutcome, { ok: true }>, maxOpen: number): AppError {
+  switch (outcome.reason) {
+    case 'TOTAL_TOO_LARGE':
+      return validationError([{ field: 'items', problem: `the total exceeds ${MAX_TOTAL_CENTS} cents: split the order` }]);
+    case 'TOO_MANY_OPEN_ORDERS':
+      return conflict('TOO_MANY_OPEN_ORDERS', `At most ${maxOpen} unpaid orders at a time: pay or let one expire first`);
+    case 'PRODUCT_NOT_FOUND':
+      return notFound('PRODUCT_NOT_FOUND', `No product ${outcome.productId}`);
+    case 'INSUFFICIENT_STOCK':
+      return conflict('INSUFFICIENT_STOCK', `Not enough stock of ${outcome.productId}`);
+    case 'MIXED_CURRENCY':
+      return new AppError(400, 'MIXED_CURRENCY', 'All items of an order must share one currency', [
+        { field: 'items', problem: `${outcome.productId} is priced in another currency` },
+      ]);
+  }
+}
 
-export function ordersApp({ orders, tokens, recentWrites, catalog, ping }: OrdersDeps) {
+export function ordersApp(deps: OrdersDeps) {
+  const { orders, tokens, recentWrites, ping, limits } = deps;
+  const createOrder = makeCreateOrder(deps);
   const app = createApp();
   addHealth(app, { database: ping });
   const signedIn = new Hono<{ Variables: SignedInVariables }>();
   signedIn.use('*', requireUser(tokens));
 
   signedIn.post('/', async (c) => {
+    const key = idempotencyKeyOf(c, false);
     const request = await jsonBody(c, createOrderSchema);
     const malformed = request.items.findIndex((i) => !isUuid(i.productId));
     if (malformed >= 0) throw notFound('PRODUCT_NOT_FOUND', `No product ${request.items[malformed].productId}`);
-    const { outcome, order } = await orders.create(
-      c.get('userId'),
-      request.items.map((i) => i.productId),
-      (products) => priceOrder(request, products),
-    );
-    if (!outcome.ok) {
-      if (outcome.reason === 'TOTAL_TOO_LARGE')
-        throw validationError([{ field: 'items', problem: `the total exceeds ${MAX_TOTAL_CENTS} cents: split the order` }]);
-      if (outcome.reason === 'PRODUCT_NOT_FOUND') throw notFound('PRODUCT_NOT_FOUND', `No product ${outcome.productId}`);
-      if (outcome.reason === 'INSUFFICIENT_STOCK') throw conflict('INSUFFICIENT_STOCK', `Not enough stock of ${outcome.productId}`);
-      throw new AppError(400, 'MIXED_CURRENCY', 'All items of an order must share one currency', [
-        { field: 'items', problem: `${outcome.productId} is priced in another currency` },
-      ]);
+    const result = await createOrder(c.get('userId'), request, key);
+    if (result.kind === 'key-reused') {
+      throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
     }
-    await recentWrites.record(orderEntity(order!.orderId), await orders.writePosition());
-    await catalog.productsChanged(order!.items.map((i) => i.productId));
-    return c.json(order, 201);
+    if (result.kind === 'refused') throw refusal(result.outcome, limits.maxOpenOrdersPerUser);
+    return c.json(result.order, 201);
   });
 
   signedIn.get('/:id', async (c) => {

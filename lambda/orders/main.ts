@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv, redisEnv, tokenEnv } from '#shared/env.js';
@@ -5,16 +6,33 @@ import { RecentWrites } from '#shared/recent-writes.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { ordersApp } from './app.js';
+import type { OrderLimits } from './domain.js';
 import { pgOrders } from './orders.js';
+import { makeExpireOrders } from './usecase.js';
+
+/** Stage config `orders` (runtime contract `ORDER_*`). */
+const orderEnv = {
+  ORDER_RESERVATION_TTL_SECONDS: z.coerce.number().int().positive(),
+  ORDER_MAX_OPEN_PER_USER: z.coerce.number().int().positive(),
+};
+
+async function ordersDeps() {
+  const env = loadEnv({ ...dbEnv, ...redisEnv, ...orderEnv });
+  const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
+  const limits: OrderLimits = {
+    reservationTtlSeconds: env.ORDER_RESERVATION_TTL_SECONDS,
+    maxOpenOrdersPerUser: env.ORDER_MAX_OPEN_PER_USER,
+  };
+  return { db, orders: pgOrders(db), recentWrites: new RecentWrites(redis), catalog: new RedisCatalogInvalidation(redis), limits };
+}
 
 export async function buildOrdersApp() {
-  const env = loadEnv({ ...dbEnv, ...redisEnv, ...tokenEnv });
-  const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
-  return ordersApp({
-    orders: pgOrders(db),
-    tokens: tokenIssuerFromEnv(env),
-    recentWrites: new RecentWrites(redis),
-    catalog: new RedisCatalogInvalidation(redis),
-    ping: () => db.ping(),
-  });
+  const { db, ...deps } = await ordersDeps();
+  const env = loadEnv(tokenEnv);
+  return ordersApp({ ...deps, tokens: tokenIssuerFromEnv(env), ping: () => db.ping() });
+}
+
+/** The scheduled sweep (`sweep.ts`): the same adapters, no HTTP. */
+export async function buildOrderSweep() {
+  return makeExpireOrders(await ordersDeps());
 }

@@ -10,9 +10,10 @@ import { type Context, Hono } from 'hono';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
 import { AppError, notFound } from '#shared/errors.js';
 import { addHealth } from '#shared/health.js';
-import { createApp, jsonBody, parse } from '#shared/http.js';
+import { createApp, jsonBody } from '#shared/http.js';
+import { idempotencyKeyOf } from '#shared/idempotency-key.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { canonicalOrderId, idempotencyKeySchema, type Payment, paymentRequestSchema } from './domain.js';
+import { canonicalOrderId, type Payment, paymentRequestSchema } from './domain.js';
 import type { PayInput } from './usecase.js';
 
 export interface PaymentsDeps {
@@ -36,6 +37,12 @@ export interface PaymentsDeps {
  * provider call and one transaction) yet short enough for a client's retry to go through.
  */
 export const IN_PROGRESS_BUDGET_MS = 30_000;
+
+/**
+ * On Lambda a duplicate stops waiting this long before the invocation's deadline, so it answers 409
+ * PAYMENT_IN_PROGRESS itself instead of being killed by the function timeout (a 502 at the gateway).
+ */
+export const LAMBDA_ANSWER_MARGIN_MS = 1_000;
 
 /** The Lambda context of the invocation, which the hono Lambda adapter puts in `c.env`; undefined off Lambda. */
 const lambdaContextOf = (c: Context): LambdaContext | undefined => (c.env as { lambdaContext?: LambdaContext } | undefined)?.lambdaContext;
@@ -63,14 +70,17 @@ export function paymentsApp({
   const signedIn = new Hono<{ Variables: SignedInVariables }>();
   signedIn.use('*', requireUser(tokens));
   signedIn.post('/', async (c) => {
-    const key = parse(idempotencyKeySchema, c.req.header('idempotency-key'));
+    const key = idempotencyKeyOf(c, true)!;
     const body = await jsonBody(c, paymentRequestSchema);
     const orderId = canonicalOrderId(body.orderId);
     if (!orderId) throw notFound('ORDER_NOT_FOUND', `No order ${body.orderId}`);
     const input: PayInput = { userId: c.get('userId'), key, orderId, token: body.paymentMethod.token };
     // Per request: on Lambda the context is the invocation's (one invocation at a time per instance).
-    config.registerLambdaContext(lambdaContextOf(c) ?? containerBudget);
-    const deadline = Date.now() + inProgressWaitMs;
+    const lambdaContext = lambdaContextOf(c);
+    config.registerLambdaContext(lambdaContext ?? containerBudget);
+    const deadline =
+      Date.now() +
+      Math.min(inProgressWaitMs, lambdaContext ? lambdaContext.getRemainingTimeInMillis() - LAMBDA_ANSWER_MARGIN_MS : Infinity);
     for (;;) {
       try {
         return c.json(await idempotentPay(input), 201);

@@ -6,12 +6,12 @@ import { RecentWrites } from '#shared/recent-writes.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { paymentsApp } from './app.js';
-import { SandboxProvider } from './provider.js';
+import { type PaymentProvider, SandboxProvider } from './provider.js';
 import { sqsJobQueue } from './queue.js';
 import { PaymentStore } from './store.js';
 import { makePay } from './usecase.js';
 
-export async function buildPaymentsApp(provider = new SandboxProvider()) {
+export async function buildPaymentsApp(provider: PaymentProvider = new SandboxProvider()) {
   const env = loadEnv({
     ...dbEnv,
     ...tokenEnv,

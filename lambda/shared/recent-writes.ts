@@ -1,9 +1,14 @@
 import type { Redis } from 'ioredis';
-import { logger } from './observability.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from './observability.js';
+import { guardOf, type RedisGuard } from './redis.js';
 
 /** Longest replica lag read-your-writes protects against; past it, replica reads are fine anyway. */
-const MARKER_TTL_SECONDS = 60;
+export const MARKER_TTL_SECONDS = 60;
 const key = (entity: string) => `ryw:${entity}`;
+
+/** The entity name of an order, written by orders and payments, read by orders. */
+export const orderEntity = (orderId: string): string => `order:${orderId}`;
 
 /**
  * Read-your-writes across services: whoever writes an entity records the primary's WAL position for
@@ -12,20 +17,31 @@ const key = (entity: string) => `ryw:${entity}`;
  * side.
  */
 export class RecentWrites {
-  constructor(private readonly redis: Redis) {}
+  private readonly guard: RedisGuard;
+  constructor(redis: Redis) {
+    this.guard = guardOf(redis);
+  }
 
-  async record(entity: string, lsn: string): Promise<void> {
+  /**
+   * After a commit: records the primary's position for `entity`. Never throws: the write it follows
+   * has committed, so a failure here (Redis, or the position query) must not turn a success into a
+   * 500. A lost marker costs no correctness: readers believe a replica only for an order in a state
+   * it never leaves (see `OrderRepository.get`).
+   */
+  async record(entity: string, position: () => Promise<string>): Promise<void> {
     try {
-      await this.redis.set(key(entity), lsn, 'EX', MARKER_TTL_SECONDS);
+      const lsn = await position();
+      await this.guard.run((r) => r.set(key(entity), lsn, 'EX', MARKER_TTL_SECONDS));
     } catch (err) {
-      logger.warn('could not record a recent write; readers will use the primary', { entity, err: (err as Error).message });
+      metrics.addMetric('ReadYourWritesMarkerFailed', MetricUnit.Count, 1);
+      logger.warn('could not record a recent write; readers will confirm on the primary', { entity, err: (err as Error).message });
     }
   }
 
   /** The WAL position a replica must have reached to serve `entity`; `'unknown'` when Redis is down. */
   async position(entity: string): Promise<string | undefined | 'unknown'> {
     try {
-      return (await this.redis.get(key(entity))) ?? undefined;
+      return (await this.guard.run((r) => r.get(key(entity)))) ?? undefined;
     } catch {
       return 'unknown';
     }

@@ -1,4 +1,7 @@
-import { Redis } from 'ioredis';
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import { Redis, ReplyError } from 'ioredis';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from './observability.js';
 import { secretString } from './secrets.js';
 
 export interface RedisSettings {
@@ -77,4 +80,70 @@ export async function redisFromEnv(env: {
   if (arn) refreshAuthOnRejection(redis, () => secretString(arn, { fresh: true }));
   // Connection errors are not thrown here; each command reports its own failure to its caller.
   return connectRedis(redis);
+}
+
+/** How long a container skips Redis after a failure before one command probes it again. */
+export const REDIS_SKIP_MS = 5_000;
+
+/** Thrown instead of running a command while the breaker skips Redis. */
+export class RedisSkipped extends Error {
+  constructor() {
+    super('Redis is skipped for a while after a failure (circuit open)');
+    this.name = 'RedisSkipped';
+  }
+}
+
+/**
+ * A circuit breaker per Redis client, so per container: after a command fails for want of Redis
+ * (timeout, connection lost), every command is skipped at once for `REDIS_SKIP_MS`; then one command
+ * probes, and closes the circuit if it answers. A Redis that accepts connections and then hangs
+ * costs one `commandTimeout`, not one per command. Redis' own error replies (a bad script, a wrong
+ * type) are answers, and do not open it. The breaker is cockatiel's; while its probe is out, other
+ * commands are skipped rather than queued behind it.
+ */
+export class RedisGuard {
+  private readonly breaker;
+
+  constructor(
+    readonly redis: Redis,
+    skipMs = REDIS_SKIP_MS,
+  ) {
+    this.breaker = circuitBreaker(
+      handleWhen((err) => !(err instanceof ReplyError)),
+      { halfOpenAfter: skipMs, breaker: new ConsecutiveBreaker(1) },
+    );
+    this.breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) {
+        metrics.addMetric('RedisCircuitOpened', MetricUnit.Count, 1);
+        logger.warn('redis circuit open: skipping Redis', { skipMs });
+        // A fresh connection for the probe: the old one may be wedged behind a host that froze, or
+        // point at a primary that failed over.
+        redis.disconnect(true);
+      }
+    });
+  }
+
+  get open(): boolean {
+    return this.breaker.state !== CircuitState.Closed;
+  }
+
+  /** Runs one command (or one pipeline/script); RedisSkipped while the circuit is open. */
+  async run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (this.breaker.state === CircuitState.HalfOpen) throw new RedisSkipped();
+    try {
+      return await this.breaker.execute(() => command(this.redis));
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) throw new RedisSkipped();
+      throw err;
+    }
+  }
+}
+
+const guards = new WeakMap<Redis, RedisGuard>();
+
+/** The one guard of a client: the cache, the read-your-writes markers and the invalidation share it. */
+export function guardOf(redis: Redis): RedisGuard {
+  let guard = guards.get(redis);
+  if (!guard) guards.set(redis, (guard = new RedisGuard(redis)));
+  return guard;
 }

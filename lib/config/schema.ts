@@ -112,6 +112,12 @@ export const stageConfigSchema = z
     database: z.discriminatedUnion('kind', [rdsDatabase, externalDatabase]),
     cache: z.discriminatedUnion('kind', [elastiCache, externalCache]),
     cacheTtlSeconds: z.number().int().min(1).max(86_400),
+    orders: z.strictObject({
+      /** How long an unpaid order holds its stock before it is EXPIRED and the stock comes back. */
+      reservationTtlSeconds: z.number().int().min(30).max(86_400),
+      /** Unpaid, unexpired orders one user may hold at once (the next is 409 TOO_MANY_OPEN_ORDERS). */
+      maxOpenOrdersPerUser: z.number().int().min(1).max(1000),
+    }),
     services: z.strictObject({ auth: compute, catalog: compute, orders: compute, payments: compute }),
     /** @default - ARM64 tasks from `node:24-alpine` (public ECR), reached through a VPC link */
     containers: containers.optional(),

@@ -161,6 +161,8 @@ export class EmailPipeline extends Construct {
       environment: {
         EMAIL_SENDER: props.sender,
         EMAIL_RATE_PER_SECOND: String(props.sendsPerSecond),
+        // With Redis down, each instance falls back to its share of the rate: rate / concurrency.
+        EMAIL_WORKER_CONCURRENCY: String(props.maxConcurrency),
         IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
         REDIS_HOST: cache.host,
         REDIS_PORT: cache.port,

@@ -55,7 +55,7 @@ export interface StorefrontApiProps {
  */
 export const API_STAGE_NAME = 'api';
 
-type ModelName = 'Credentials' | 'NewOrder' | 'NewPayment';
+type ModelName = 'Credentials' | 'Login' | 'NewOrder' | 'NewPayment';
 
 /** One row of the public contract (issue 3): path, method, owner, body model, sign-in, headers. */
 interface Route {
@@ -65,14 +65,16 @@ interface Route {
   readonly body?: ModelName;
   readonly signedIn: boolean;
   readonly requiredHeaders?: readonly string[];
+  /** Headers the method declares but does not require. */
+  readonly optionalHeaders?: readonly string[];
 }
 
 export const ROUTES: readonly Route[] = [
   { path: '/auth/register', method: 'POST', service: 'auth', body: 'Credentials', signedIn: false },
-  { path: '/auth/login', method: 'POST', service: 'auth', body: 'Credentials', signedIn: false },
+  { path: '/auth/login', method: 'POST', service: 'auth', body: 'Login', signedIn: false },
   { path: '/products', method: 'GET', service: 'catalog', signedIn: false },
   { path: '/products/{id}', method: 'GET', service: 'catalog', signedIn: false },
-  { path: '/orders', method: 'POST', service: 'orders', body: 'NewOrder', signedIn: true },
+  { path: '/orders', method: 'POST', service: 'orders', body: 'NewOrder', signedIn: true, optionalHeaders: ['Idempotency-Key'] },
   { path: '/orders/{id}', method: 'GET', service: 'orders', signedIn: true },
   { path: '/payments', method: 'POST', service: 'payments', body: 'NewPayment', signedIn: true, requiredHeaders: ['Idempotency-Key'] },
 ];
@@ -92,6 +94,15 @@ const MODELS: Record<ModelName, apigateway.JsonSchema> = {
       email: { type: apigateway.JsonSchemaType.STRING, minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
       // The upper bound keeps a slow KDF from being fed megabytes.
       password: { type: apigateway.JsonSchemaType.STRING, minLength: 8, maxLength: 256 },
+    },
+  },
+  // Login checks presence only: a wrong password of any length is the service's 401, not a 400 here.
+  Login: {
+    type: apigateway.JsonSchemaType.OBJECT,
+    required: ['email', 'password'],
+    properties: {
+      email: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 254 },
+      password: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 256 },
     },
   },
   NewOrder: {
@@ -279,7 +290,10 @@ export class StorefrontApi extends Construct {
         authorizationType: route.signedIn ? apigateway.AuthorizationType.CUSTOM : apigateway.AuthorizationType.NONE,
         requestValidator: validator,
         requestModels: route.body ? { 'application/json': models[route.body] } : undefined,
-        requestParameters: Object.fromEntries([...pathParams, ...headerParams].map((p) => [p, true])),
+        requestParameters: Object.fromEntries([
+          ...[...pathParams, ...headerParams].map((p) => [p, true]),
+          ...(route.optionalHeaders ?? []).map((h) => [`method.request.header.${h}`, false]),
+        ]),
       });
       if (bound.integrationTarget) {
         (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.IntegrationTarget', bound.integrationTarget);

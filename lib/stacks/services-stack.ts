@@ -135,7 +135,7 @@ export interface ServicesStackProps extends StackProps {
   /** Where clients reach the API; with `apigateway`, `ApiUrl` is output here and no origin secret is required. */
   readonly publicApi: PublicApi;
   /**
-   * Folder holding `<service>/handler.ts`, `server.ts`, `authorizer.ts`, `relay.ts`.
+   * Folder holding `<service>/handler.ts`, `server.ts`, `authorizer.ts`, `relay.ts`, `sweep.ts`.
    * @default the repository's `lambda/`
    */
   readonly codeRoot?: string;
@@ -144,6 +144,8 @@ export interface ServicesStackProps extends StackProps {
    * @default - the service's default (60 s)
    */
   readonly cacheTtlSeconds?: number;
+  /** Stage config `orders`: stock reservation lifetime and open orders per user (`ORDER_*`). */
+  readonly orders: { readonly reservationTtlSeconds: number; readonly maxOpenOrdersPerUser: number };
   /**
    * Retention of the API access log and container logs.
    * @default logs.RetentionDays.ONE_MONTH
@@ -186,6 +188,7 @@ export class ServicesStack extends Stack {
   readonly authorizerFaults: cloudwatch.IMetric;
   /** The outbox relay function itself (see `authorizer`). */
   readonly relay: lambda.IFunction;
+  readonly orderSweep: lambda.IFunction;
   /** The regional web ACL on the API stage and the ALB, unless the stage turns it off. */
   readonly webAcl?: RateLimitedWebAcl;
 
@@ -248,6 +251,10 @@ export class ServicesStack extends Stack {
       ...(cache.authSecret ? { REDIS_AUTH_SECRET_ARN: cache.authSecret.secretArn } : {}),
     };
     const token = { TOKEN_SECRET_ARN: this.tokenSecret.secretArn };
+    const orderLimits = {
+      ORDER_RESERVATION_TTL_SECONDS: String(props.orders.reservationTtlSeconds),
+      ORDER_MAX_OPEN_PER_USER: String(props.orders.maxOpenOrdersPerUser),
+    };
     // Runtime contract, table "Environment variables", column "used by".
     const environment: Record<ApiService, Record<string, string>> = {
       auth: { ...base('auth'), ...db, ...token },
@@ -259,7 +266,7 @@ export class ServicesStack extends Stack {
         ...(props.cacheTtlSeconds ? { CACHE_TTL_SECONDS: String(props.cacheTtlSeconds) } : {}),
       },
       // Orders keeps read-your-writes positions in Redis.
-      orders: { ...base('orders'), ...db, ...readers, ...redis, ...token },
+      orders: { ...base('orders'), ...db, ...readers, ...redis, ...token, ...orderLimits },
       // Payments marks a just-paid order in Redis so orders reads it from the primary.
       payments: {
         ...base('payments'),
@@ -354,15 +361,29 @@ export class ServicesStack extends Stack {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(relay.invokable, { retryAttempts: 0 })],
     });
+    // Every stage, the emulator's included: POST /orders sweeps too, so stock comes back even where schedules do not fire.
+    const sweep = props.buildFunction(this, 'OrderSweepFunction', {
+      service: 'orders',
+      entry: path.join(codeRoot, 'orders', 'sweep.ts'),
+      environment: { ...base('orders'), ...db, ...redis, ...orderLimits },
+      timeout: Duration.seconds(50),
+    });
+    new events.Rule(this, 'OrderSweepSchedule', {
+      description: 'Expires unpaid orders past their reservation and gives their stock back',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(sweep.invokable, { retryAttempts: 0 })],
+    });
+
+    this.orderSweep = sweep.invokable;
 
     // Grants: exactly the runtime contract, per consumer.
-    const dbUsers: ServiceRuntime[] = [...SERVICES.map((s) => runtimes[s]), relay.function];
+    const dbUsers: ServiceRuntime[] = [...SERVICES.map((s) => runtimes[s]), relay.function, sweep.function];
     for (const user of dbUsers) {
       database.secret.grantRead(user);
       // The default port, not `database.port`: the latter may be a deploy-time token.
       if (database.connections) user.connections.allowToDefaultPort(database.connections, 'PostgreSQL');
     }
-    for (const user of [runtimes.catalog, runtimes.orders, runtimes.payments]) {
+    for (const user of [runtimes.catalog, runtimes.orders, runtimes.payments, sweep.function]) {
       cache.authSecret?.grantRead(user);
       if (cache.connections) user.connections.allowToDefaultPort(cache.connections, 'Redis');
     }
@@ -383,7 +404,7 @@ export class ServicesStack extends Stack {
 
     // Every canary also rolls back on the API's answers: a new version that turns requests into 5xx
     // (whatever it logs or throws) is a fault, a 4xx (a bad token, a bad body) is not.
-    const canaries = [...Object.values(functions), authorizer, relay].flatMap((f) => (f.deploymentGroup ? [f.deploymentGroup] : []));
+    const canaries = [...Object.values(functions), authorizer, relay, sweep].flatMap((f) => (f.deploymentGroup ? [f.deploymentGroup] : []));
     if (canaries.length > 0) {
       const api5xx = new cloudwatch.Alarm(this, 'CanaryApi5xx', {
         metric: this.api.restApi.metricServerError({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),

@@ -148,6 +148,7 @@ describe('EmailPipeline', () => {
       expect(Object.keys(env).sort()).toEqual([
         'EMAIL_RATE_PER_SECOND',
         'EMAIL_SENDER',
+        'EMAIL_WORKER_CONCURRENCY',
         'IDEMPOTENCY_TABLE',
         'NODE_OPTIONS',
         'POWERTOOLS_METRICS_NAMESPACE',
@@ -162,6 +163,8 @@ describe('EmailPipeline', () => {
         EMAIL_SENDER: SENDER,
         // The limiter's rate: sends per second across every instance.
         EMAIL_RATE_PER_SECOND: '14',
+        // Its share of the rate with Redis down: 14 / 5 per instance.
+        EMAIL_WORKER_CONCURRENCY: '5',
         IDEMPOTENCY_TABLE: stack.resolve(idempotencyTable.tableName),
         REDIS_HOST: 'redis.example',
         REDIS_PORT: stack.resolve(replicationGroup.attrPrimaryEndPointPort),

@@ -346,8 +346,8 @@ describe('staging: prod shape at the smallest sizes', () => {
     template(staging.data).resourceCountIs('AWS::RDS::DBProxy', 1);
     expect(staging.data.rds!.replicas).toHaveLength(1);
     template(staging.data).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { MultiAZEnabled: true, NumCacheClusters: 2 });
-    // auth, the authorizer and the outbox relay: the functions on the request path's canary.
-    services.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 3);
+    // auth, the authorizer, the outbox relay and the order sweep: every function deploys as a canary.
+    services.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 4);
     services.resourceCountIs('AWS::WAFv2::WebACL', 1);
     template(staging.edge).resourceCountIs('AWS::WAFv2::WebACL', 1);
   });

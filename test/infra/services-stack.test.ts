@@ -59,6 +59,7 @@ function build(overrides: Partial<ServicesStackProps> = {}) {
     writeThrottle: { rateLimit: 50, burstLimit: 100 },
     publicApi: 'cloudfront',
     codeRoot: path.join(__dirname, 'fixtures', 'lambda'),
+    orders: { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 5 },
     ...overrides,
   });
   return { stack, data, template: Template.fromStack(stack), dataTemplate: Template.fromStack(data), dbSg, cacheSg };
@@ -98,6 +99,18 @@ describe('ServicesStack', () => {
     );
     expect(envOf(template, 'auth/authorizer.ts')).toEqual([...powertools, 'TOKEN_SECRET_ARN'].sort());
     expect(envOf(template, 'payments/relay.ts')).toEqual([...db, 'EMAIL_QUEUE_URL', ...powertools].sort());
+    expect(envOf(template, 'orders/sweep.ts')).toEqual(
+      [
+        ...db,
+        'ORDER_MAX_OPEN_PER_USER',
+        'ORDER_RESERVATION_TTL_SECONDS',
+        ...powertools,
+        'REDIS_AUTH_SECRET_ARN',
+        'REDIS_HOST',
+        'REDIS_PORT',
+        'REDIS_TLS',
+      ].sort(),
+    );
   });
 
   test('the Fargate service gets the same contract (orders reads replicas, Redis and the token key)', () => {
@@ -112,6 +125,8 @@ describe('ServicesStack', () => {
       'DB_SECRET_ARN',
       'DB_SSL',
       'DB_WRITER_HOST',
+      'ORDER_MAX_OPEN_PER_USER',
+      'ORDER_RESERVATION_TTL_SECONDS',
       'PORT',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_SERVICE_NAME',
@@ -129,10 +144,11 @@ describe('ServicesStack', () => {
     const dbId = JSON.stringify(stack.resolve(dbSg.securityGroupId));
     const cacheId = JSON.stringify(stack.resolve(cacheSg.securityGroupId));
     const into = (id: string) => ingress.filter((r) => JSON.stringify(r.GroupId) === id);
-    // auth, catalog, payments, relay (Lambda) + orders (Fargate) reach PostgreSQL; catalog, orders, payments and the email worker reach Redis.
-    expect(into(dbId)).toHaveLength(5);
+    // auth, catalog, payments, relay, order sweep (Lambda) + orders (Fargate) reach PostgreSQL; catalog, orders, payments, the
+    // order sweep and the email worker reach Redis.
+    expect(into(dbId)).toHaveLength(6);
     expect(into(dbId).every((r) => r.FromPort === 5432 && r.ToPort === 5432)).toBe(true);
-    expect(into(cacheId)).toHaveLength(4);
+    expect(into(cacheId)).toHaveLength(5);
     expect(into(cacheId).every((r) => r.FromPort === 6379 && r.ToPort === 6379)).toBe(true);
     dataTemplate.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
@@ -158,6 +174,16 @@ describe('ServicesStack', () => {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OutboxRelayFunction'), 'Arn'] } })],
     });
+  });
+
+  test('the order sweep runs every minute and its stage limits reach orders', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OrderSweepFunction'), 'Arn'] } })],
+    });
+    const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0].Properties;
+    const env = Object.fromEntries(task.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
+    expect([env.ORDER_RESERVATION_TTL_SECONDS, env.ORDER_MAX_OPEN_PER_USER]).toEqual(['900', '5']);
   });
 
   test('the regional web ACL requires the origin header and guards the stage, not the internal ALB behind it', () => {

@@ -86,14 +86,14 @@ describe('StorefrontApi', () => {
   test('every body is validated against its JSON-schema model', () => {
     const models = template.findResources('AWS::ApiGateway::Model');
     const byName = Object.fromEntries(Object.entries(models).map(([id, m]) => [m.Properties.Schema.title, id]));
-    expect(Object.keys(byName).sort()).toEqual(['Credentials', 'NewOrder', 'NewPayment']);
+    expect(Object.keys(byName).sort()).toEqual(['Credentials', 'Login', 'NewOrder', 'NewPayment']);
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
     });
     const expected: Record<string, string> = {
       '/auth/register': 'Credentials',
-      '/auth/login': 'Credentials',
+      '/auth/login': 'Login',
       '/orders': 'NewOrder',
       '/payments': 'NewPayment',
     };
@@ -114,10 +114,20 @@ describe('StorefrontApi', () => {
     expect(schema('NewPayment').properties.paymentMethod.required).toEqual(['token']);
   });
 
-  test('payments require the Idempotency-Key header', () => {
+  test('payments require the Idempotency-Key header; orders accept it', () => {
     expect(methodFor(template, stack, api, '/payments', 'POST').RequestParameters).toEqual({
       'method.request.header.Idempotency-Key': true,
     });
+    expect(methodFor(template, stack, api, '/orders', 'POST').RequestParameters).toEqual({
+      'method.request.header.Idempotency-Key': false,
+    });
+  });
+
+  test('login checks presence only: a short password reaches the service (its 401), a new one is checked in full', () => {
+    const schema = (name: string) =>
+      Object.values(template.findResources('AWS::ApiGateway::Model')).find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
+    expect(schema('Login').properties.password).toMatchObject({ minLength: 1 });
+    expect(schema('Credentials').properties.password).toMatchObject({ minLength: 8 });
   });
 
   test('the cached TOKEN authorizer guards the signed-in routes and only those', () => {

@@ -80,6 +80,16 @@ describe('POST /auth/login', () => {
     expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
   });
 
+  test('login checks presence only: a wrong password of any length, or a malformed email, is 401; a missing one is 400', async () => {
+    for (const password of ['x', 'short', 'wrong password']) {
+      const res = await call(app, 'POST', '/auth/login', { body: { email: e, password } });
+      expect([res.status, res.body.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
+    }
+    expect((await call(app, 'POST', '/auth/login', { body: { email: 'not-an-email', password: 'correct horse' } })).status).toBe(401);
+    const missing = await call(app, 'POST', '/auth/login', { body: { email: e } });
+    expect([missing.status, missing.body.error.details[0].field]).toEqual([400, 'password']);
+  });
+
   test('the authorizer rejects a forged token', async () => {
     await expect(
       authorizer({ type: 'TOKEN', authorizationToken: 'Bearer abc.def.ghi', methodArn: 'arn:aws:execute-api:us-east-1:0:a/api/GET/x' }),

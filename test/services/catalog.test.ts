@@ -131,7 +131,12 @@ describe('GET /products/{id}', () => {
     const a = new ReadThroughCache(await redisAt(6379, prefix), 60);
     const b = new ReadThroughCache(await redisAt(6379, prefix), 60);
     let loads = 0;
-    const load = async () => (loads++, await new Promise((r) => setTimeout(r, 100)), { v: 1 });
+    const position = (await db.writer.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+    const load = async () => (
+      loads++,
+      await new Promise((r) => setTimeout(r, 100)),
+      { value: { v: 1 }, position, productIds: [], indexed: false }
+    );
     const [ra, rb] = await Promise.all([a.get('k', load), b.get('k', load)]);
     expect([ra.value, rb.value]).toEqual([{ v: 1 }, { v: 1 }]);
     expect(loads).toBe(1);
@@ -147,14 +152,14 @@ describe('GET /products/{id}', () => {
     expect((await call(app, 'GET', '/products?limit=3')).status).toBe(200);
   });
 
-  test('a product write invalidates its key and every page', async () => {
+  test('a product write invalidates its key and the pages that hold it', async () => {
     const client = await redisAt(6379);
     const cache = new ReadThroughCache(client, 60);
     const app = catalogApp({ products: pgProducts(db), cache, ping: () => db.ping() });
     await call(app, 'GET', `/products/${ids[3]}`);
     await call(app, 'GET', '/products?limit=100');
     await db.writer.query("UPDATE products SET name = 'Renamed' WHERE id = $1", [ids[3]]);
-    await new RedisCatalogInvalidation(client).productsChanged([ids[3]]);
+    await new RedisCatalogInvalidation(client).productsChanged([ids[3]], () => db.writePosition());
     const product = await call(app, 'GET', `/products/${ids[3]}`);
     expect(product.headers.get('x-cache')).toBe('miss');
     expect(product.body.name).toBe('Renamed');

@@ -214,3 +214,62 @@ describe('suppression list (issue 8: bounces and complaints are never mailed aga
     expect(await emailsFor(sent)).toHaveLength(1);
   });
 });
+
+describe('drill 11: email under faults', () => {
+  test('Redis down for the limiter: jobs are sent (none fails toward the DLQ), each instance at its share of the rate', async () => {
+    const down = createRedis({ host: '127.0.0.1', port: 1, tls: false });
+    redises.push(down);
+    down.on('error', () => undefined);
+    const admitted: number[] = [];
+    // Two instances at 10/s in all: each keeps to 5/s on its own clock.
+    const make = () =>
+      emailWorker({
+        sender: sesSender(env.EMAIL_SENDER),
+        limiter: new (class extends SendRateLimiter {
+          override async acquire() {
+            const at = await super.acquire();
+            admitted.push(at);
+            return at;
+          }
+        })(down, 10, `email:slot:${randomUUID()}`, 2),
+        persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+        suppression: dynamoSuppressionList(env.IDEMPOTENCY_TABLE),
+      });
+    const prefix = `limiter-down-${randomUUID().slice(0, 8)}-`;
+    const batch = (from: number) => ({ Records: Array.from({ length: 6 }, (_, i) => record(JSON.stringify(job(`${prefix}${from + i}`)))) });
+    const results = await Promise.all([make()(batch(0), lambdaContext()), make()(batch(6), lambdaContext())]);
+    expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    expect(await emailsFor(prefix)).toHaveLength(12);
+    expect(admitted).toHaveLength(12);
+    expect(maxPerSecond(admitted)).toBeLessThanOrEqual(10);
+  }, 30_000);
+
+  test('a hung SES call ends inside the invocation: the job fails cleanly (no record left in progress) and its redelivery sends once', async () => {
+    const orderId = `ses-hang-${randomUUID()}`;
+    const body = JSON.stringify(job(orderId));
+    const redis = createRedis({ host: env.REDIS_HOST, port: Number(env.REDIS_PORT), tls: false });
+    redises.push(redis);
+    await redis.connect();
+    const limiter = new SendRateLimiter(redis, 10, `email:slot:${randomUUID()}`);
+    const persistenceStore = new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE });
+    const suppression = dynamoSuppressionList(env.IDEMPOTENCY_TABLE);
+    const hanging = {
+      send: (_: unknown, signal?: AbortSignal) =>
+        new Promise<string>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('SES call timed out')))),
+    };
+    const started = Date.now();
+    const first = await emailWorker({ sender: hanging, limiter, persistenceStore, suppression })(
+      { Records: [record(body)] },
+      lambdaContext(3_000),
+    );
+    expect(first.batchItemFailures).toHaveLength(1);
+    // Ended by its deadline (3 s invocation less the 2 s margin), not by Lambda killing it.
+    expect(Date.now() - started).toBeLessThan(2_500);
+    const again = await emailWorker({ sender: sesSender(env.EMAIL_SENDER), limiter, persistenceStore, suppression })(
+      { Records: [record(body)] },
+      lambdaContext(),
+    );
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await emailsFor(orderId)).toHaveLength(1);
+  }, 30_000);
+});

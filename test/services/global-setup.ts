@@ -48,6 +48,9 @@ export default async function globalSetup(): Promise<void> {
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: '6379',
     REDIS_TLS: 'false',
+    // The stage's 900 s; a cap high enough that the suites placing many orders per user are not about it (the drills are).
+    ORDER_RESERVATION_TTL_SECONDS: '900',
+    ORDER_MAX_OPEN_PER_USER: '1000',
     POWERTOOLS_SERVICE_NAME: 'test',
     POWERTOOLS_METRICS_NAMESPACE: 'StorefrontTest',
     POWERTOOLS_LOG_LEVEL: 'ERROR',

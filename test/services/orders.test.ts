@@ -8,6 +8,7 @@ import { buildOrdersApp } from '../../lambda/orders/main.js';
 import { catalogApp } from '../../lambda/catalog/app.js';
 import { ReadThroughCache } from '../../lambda/catalog/cache.js';
 import { pgProducts } from '../../lambda/catalog/products.js';
+import { encodeCursor } from '../../lambda/catalog/domain.js';
 import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
 import { connectRedis, createRedis } from '#shared/redis.js';
@@ -16,8 +17,11 @@ import { secretCredentials } from '#shared/secrets.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { call } from '../support/http.js';
 import { StreamingReplica } from '../support/replica.js';
+import { ordersOn } from './support.js';
 
 const env = process.env as Record<string, string>;
+/** Generous: these tests are not about the cap (the drills are). */
+const LIMITS = { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 1000 };
 let db: Database;
 let app: Awaited<ReturnType<typeof buildOrdersApp>>;
 let token: string;
@@ -37,6 +41,14 @@ async function addProduct(priceCents: number, stock: number, currency = 'USD'): 
     [`ord-${randomUUID()}`, priceCents, currency, stock],
   );
   return rows[0].id;
+}
+
+/** The catalog page (of 5) that holds a product: it starts right after the product before it. */
+async function pageHolding(id: string): Promise<string> {
+  const { rows } = await db.writer.query<{ prev: string }>('SELECT id::text AS prev FROM products WHERE id < $1 ORDER BY id DESC LIMIT 1', [
+    id,
+  ]);
+  return `/products?limit=5${rows[0] ? `&cursor=${encodeCursor(rows[0].prev)}` : ''}`;
 }
 
 beforeAll(async () => {
@@ -215,7 +227,7 @@ describe('read/write split against a real streaming replica', () => {
     await replica.catchUp(env.DB_NAME, db.writer);
     splitDb = await Database.open({
       writerHost: '127.0.0.1',
-      readerHosts: ['127.0.0.1:5433'],
+      readerHosts: [`127.0.0.1:${replica.port}`],
       port: 5432,
       database: env.DB_NAME,
       ssl: false,
@@ -227,16 +239,28 @@ describe('read/write split against a real streaming replica', () => {
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(redis),
       catalog: new RedisCatalogInvalidation(redis),
+      limits: LIMITS,
       ping: () => splitDb.ping(),
     });
   }, 120_000);
   afterAll(async () => {
-    await splitDb.close();
-    redis.disconnect();
+    // The replica first: a failed set-up must not leave its cluster running.
     replica.destroy();
+    await splitDb?.close();
+    redis?.disconnect();
   });
 
-  test('an order just created is read from the primary while the replica lags, then from the replica', async () => {
+  /** Runs `fn` with the replica's replay paused: a real, growing lag. */
+  async function whileLagging(fn: () => Promise<void>): Promise<void> {
+    await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
+    try {
+      await fn();
+    } finally {
+      await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
+    }
+  }
+
+  test('an order just created is read from the primary while the replica lags; once paid and replayed, from the replica', async () => {
     await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
     try {
       const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
@@ -250,8 +274,12 @@ describe('read/write split against a real streaming replica', () => {
 
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
       await replica.catchUp(env.DB_NAME, db.writer);
+      // Caught up, but PENDING: a state a later write may have left, so the primary confirms it.
+      expect((await call(split, 'GET', `/orders/${created.body.orderId}`, { token })).headers.get('x-read-from')).toBe('primary');
+      await db.writer.query("UPDATE orders SET status = 'PAID' WHERE id = $1", [created.body.orderId]);
+      await replica.catchUp(env.DB_NAME, db.writer);
       const later = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
-      expect(later.status).toBe(200);
+      expect([later.status, later.body.status]).toEqual([200, 'PAID']);
       expect(later.headers.get('x-read-from')).toBe('replica');
     } finally {
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
@@ -263,7 +291,7 @@ describe('read/write split against a real streaming replica', () => {
     // reader). Round robin must not check B and then read from A.
     const twoReaders = await Database.open({
       writerHost: '127.0.0.1',
-      readerHosts: ['127.0.0.1:5433', '127.0.0.1:5432'],
+      readerHosts: [`127.0.0.1:${replica.port}`, '127.0.0.1:5432'],
       port: 5432,
       database: env.DB_NAME,
       ssl: false,
@@ -274,6 +302,7 @@ describe('read/write split against a real streaming replica', () => {
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(redis),
       catalog: new RedisCatalogInvalidation(redis),
+      limits: LIMITS,
       ping: () => twoReaders.ping(),
     });
     await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_pause()');
@@ -289,6 +318,65 @@ describe('read/write split against a real streaming replica', () => {
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
       await twoReaders.close();
     }
+  });
+
+  test('drill 3: the marker write fails (Redis up): the order just created is not missing, though the replica lags', async () => {
+    const real = pgOrders(splitDb);
+    const noPosition = {
+      ...real,
+      writePosition: async () => {
+        throw new Error('connection lost after the commit');
+      },
+    };
+    const app = ordersOn(splitDb, redis, LIMITS, noPosition);
+    await whileLagging(async () => {
+      const created = await call(app, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+      expect(created.status).toBe(201);
+      expect(await redis.get(`ryw:order:${created.body.orderId}`)).toBeNull();
+      const read = await call(app, 'GET', `/orders/${created.body.orderId}`, { token });
+      expect([read.status, read.headers.get('x-read-from')]).toEqual([200, 'primary']);
+      expect(read.body).toEqual(created.body);
+    });
+  });
+
+  test('drill 9: a payment whose marker was lost, the replica lagging: the order reads PAID right after, never PENDING', async () => {
+    const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: product.cheap, quantity: 1 }] } });
+    await replica.catchUp(env.DB_NAME, db.writer);
+    await redis.del(`ryw:order:${created.body.orderId}`);
+    await whileLagging(async () => {
+      // The payment's commit, with no read-your-writes marker after it (Redis failed for its container only).
+      await db.writer.query("UPDATE orders SET status = 'PAID', updated_at = now() WHERE id = $1", [created.body.orderId]);
+      expect(await replica.sql(env.DB_NAME, 'SELECT status FROM orders WHERE id = $1', [created.body.orderId])).toEqual([
+        { status: 'PENDING' },
+      ]);
+      const read = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
+      expect([read.status, read.body.status, read.headers.get('x-read-from')]).toEqual([200, 'PAID', 'primary']);
+    });
+  });
+
+  test('drill 8: after an order, the catalog never caches the stock the lagging replica still has', async () => {
+    const id = await addProduct(300, 10);
+    await replica.catchUp(env.DB_NAME, db.writer);
+    const catalog = catalogApp({ products: pgProducts(splitDb), cache: new ReadThroughCache(redis, 60), ping: () => splitDb.ping() });
+    const page = await pageHolding(id);
+    const stockIn = (res: { body: { items: { id: string; stock: number }[] } }) => res.body.items.find((p) => p.id === id)!.stock;
+    await call(catalog, 'GET', `/products/${id}`);
+    await call(catalog, 'GET', page);
+    const warm = await call(catalog, 'GET', `/products/${id}`);
+    expect([warm.headers.get('x-cache'), warm.body.stock]).toEqual(['hit', 10]);
+
+    await whileLagging(async () => {
+      const created = await call(split, 'POST', '/orders', { token, body: { items: [{ productId: id, quantity: 3 }] } });
+      expect(created.status).toBe(201);
+      // The lag is real: the replica still has the old stock.
+      expect(await replica.sql(env.DB_NAME, 'SELECT stock FROM products WHERE id = $1', [id])).toEqual([{ stock: 10 }]);
+      const after = await call(catalog, 'GET', `/products/${id}`);
+      expect([after.headers.get('x-cache'), after.body.stock]).toEqual(['miss', 7]);
+      const cached = await call(catalog, 'GET', `/products/${id}`);
+      expect([cached.headers.get('x-cache'), cached.body.stock]).toEqual(['hit', 7]);
+      expect(stockIn(await call(catalog, 'GET', page))).toBe(7);
+      expect(stockIn(await call(catalog, 'GET', page))).toBe(7);
+    });
   });
 
   test('reads fall back to the primary when the replica is stopped', async () => {
@@ -315,22 +403,26 @@ describe('the catalog cache after an order', () => {
         tokens: tokenIssuerFromEnv(env as never),
         recentWrites: new RecentWrites(redis),
         catalog: new RedisCatalogInvalidation(redis),
+        limits: LIMITS,
         ping: () => db.ping(),
       });
       const id = await addProduct(300, 10);
       await call(catalog, 'GET', `/products/${id}`);
       const warm = await call(catalog, 'GET', `/products/${id}`);
       expect([warm.headers.get('x-cache'), warm.body.stock]).toEqual(['hit', 10]);
-      const pageBefore = await call(catalog, 'GET', '/products?limit=5');
+      const page = await pageHolding(id);
+      await call(catalog, 'GET', page);
+      expect((await call(catalog, 'GET', page)).headers.get('x-cache')).toBe('hit');
 
       const created = await call(orders, 'POST', '/orders', { token, body: { items: [{ productId: id, quantity: 3 }] } });
       expect(created.status).toBe(201);
 
       const after = await call(catalog, 'GET', `/products/${id}`);
       expect([after.headers.get('x-cache'), after.body.stock]).toEqual(['miss', 7]);
-      // Every cached page went too (its version moved on).
-      expect(pageBefore.headers.get('x-cache')).toBe('miss');
-      expect((await call(catalog, 'GET', '/products?limit=5')).headers.get('x-cache')).toBe('miss');
+      // The page holding it went too.
+      const pageAfter = await call(catalog, 'GET', page);
+      expect(pageAfter.headers.get('x-cache')).toBe('miss');
+      expect(pageAfter.body.items.find((p: { id: string }) => p.id === id).stock).toBe(7);
     } finally {
       redis.disconnect();
     }
@@ -344,6 +436,7 @@ describe('the catalog cache after an order', () => {
       tokens: tokenIssuerFromEnv(env as never),
       recentWrites: new RecentWrites(down),
       catalog: invalidation,
+      limits: LIMITS,
       ping: () => db.ping(),
     });
     try {

@@ -16,6 +16,7 @@ export const dev: StageConfig = {
   },
   cache: { kind: 'elasticache', nodeType: 'cache.t4g.micro', replicas: 0 },
   cacheTtlSeconds: 60,
+  orders: { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 5 },
   services: {
     auth: { kind: 'lambda' },
     catalog: { kind: 'lambda' },

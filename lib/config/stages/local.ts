@@ -13,6 +13,8 @@ export const local: StageConfig = {
   database: { kind: 'external', host: '127.0.0.1', readerHosts: ['127.0.0.1'], port: 5432, username: 'postgres' },
   cache: { kind: 'external', host: '127.0.0.1', port: 6379 },
   cacheTtlSeconds: 60,
+  // Short, so the e2e run and a developer see an unpaid order expire and its stock come back.
+  orders: { reservationTtlSeconds: 60, maxOpenOrdersPerUser: 5 },
   services: {
     auth: { kind: 'lambda' },
     catalog: { kind: 'lambda' },

@@ -19,6 +19,7 @@ export const prod: StageConfig = {
   },
   cache: { kind: 'elasticache', nodeType: 'cache.r7g.large', replicas: 2 },
   cacheTtlSeconds: 60,
+  orders: { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 5 },
   services: {
     // Auth is spiky (logins) and cheap per call: Lambda scales it to zero between peaks.
     auth: { kind: 'lambda' },

@@ -26,6 +26,7 @@ export const staging: StageConfig = {
   },
   cache: { kind: 'elasticache', nodeType: 'cache.t4g.micro', replicas: 1 },
   cacheTtlSeconds: 60,
+  orders: { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 5 },
   services: {
     auth: { kind: 'lambda' },
     catalog: fargate,

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { EMULATOR, apiUrl, output } from '../../scripts/local-outputs.js';
 
 export { EMULATOR, apiUrl };
@@ -49,4 +51,37 @@ export async function sentEmails(): Promise<Array<Record<string, any>>> {
   // Shape measured on MiniStack 1.5.33: {"messages": {"<account>": [ {MessageId, Source, To, Subject, ...} ]}}
   const body = (await res.json()) as { messages?: Record<string, Array<Record<string, any>>> };
   return Object.values(body.messages ?? {}).flat();
+}
+
+/** The deployed shop's database (`npm run local`: the machine's PostgreSQL, database `storefront`). */
+async function withShopDatabase<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'storefront' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A product of this test's own, so its stock moves only with what the test does (other tests' orders
+ * expire and give stock back to the shared demo products at any time).
+ */
+export async function ownProduct(stock: number): Promise<string> {
+  const sku = `e2e-${randomUUID()}`;
+  return withShopDatabase(async (c) => {
+    const { rows } = await c.query<{ id: string }>(
+      "INSERT INTO products (sku, name, description, price_cents, currency, stock) VALUES ($1, 'E2E test product', 'Made by a test', 100, 'USD', $2) RETURNING id",
+      [sku, stock],
+    );
+    return rows[0].id;
+  });
+}
+
+/** A product's stock on the primary, where writes land (reads through the API may be cached). */
+export async function stockOnPrimary(productId: string): Promise<number> {
+  return withShopDatabase(
+    async (c) => (await c.query<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [productId])).rows[0].stock,
+  );
 }

@@ -39,8 +39,14 @@ describe('the shop through the deployed API Gateway (local stage on MiniStack)',
     expect(second.body.id).toBe(productId);
     // MiniStack's HTTP_PROXY integration hands back Content-Type only (apigateway_v1.py,
     // _invoke_http_proxy_v1), so in the container shape the header is read at the ALB, one hop behind.
-    const cached = localShape() === 'containers' ? await call('GET', `/products/${productId}`, undefined, {}, loadBalancerUrl()) : second;
-    expect(cached.headers.get('x-cache')?.toLowerCase()).toBe('hit');
+    // Expired orders of earlier runs give stock back at any moment (the sweep), which drops the
+    // product's cached copy: a hit within a few reads is the cache working.
+    const base = localShape() === 'containers' ? loadBalancerUrl() : undefined;
+    const cacheStates = [second.headers.get('x-cache')];
+    for (let i = 0; i < 3 && cacheStates.at(-1)?.toLowerCase() !== 'hit'; i++) {
+      cacheStates.push((await call('GET', `/products/${productId}`, undefined, {}, base)).headers.get('x-cache'));
+    }
+    expect(cacheStates.map((s) => s?.toLowerCase())).toContain('hit');
   });
 
   test('order, pay, replay with the same key: same payment', async () => {

@@ -1,6 +1,5 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
-import { logger, metrics } from '#shared/observability.js';
+import { countMetric, logger } from '#shared/observability.js';
 
 /** What the cache did, per process: the figure that shows it works (`DbReads / reads`). */
 export interface CacheStats {
@@ -87,6 +86,6 @@ export class ReadThroughCache {
 
   private count(stat: keyof CacheStats, metric: string): void {
     this.stats[stat]++;
-    metrics.addMetric(metric, MetricUnit.Count, 1);
+    countMetric(metric);
   }
 }

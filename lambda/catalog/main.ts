@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv, redisEnv } from '#shared/env.js';
 import { redisFromEnv } from '#shared/redis.js';
@@ -7,7 +7,7 @@ import { ReadThroughCache } from './cache.js';
 import { pgProducts } from './products.js';
 
 export async function buildCatalogApp() {
-  const env = loadEnv({ ...dbEnv, ...redisEnv, CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(60) });
+  const env = loadEnv({ ...dbEnv, ...redisEnv, CACHE_TTL_SECONDS: z._default(z.coerce.number().check(z.multipleOf(1), z.positive()), 60) });
   const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
   return catalogApp({ products: pgProducts(db), cache: new ReadThroughCache(redis, env.CACHE_TTL_SECONDS), ping: () => db.ping() });
 }

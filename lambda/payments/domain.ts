@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { canonicalId } from '#shared/ids.js';
 
 export const paymentRequestSchema = z.object({
-  orderId: z.string().min(1, 'is required'),
-  paymentMethod: z.object({ token: z.string().min(1, 'is required').max(200) }),
+  orderId: z.string().check(z.minLength(1, 'is required')),
+  paymentMethod: z.object({ token: z.string().check(z.minLength(1, 'is required'), z.maxLength(200)) }),
 });
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 
@@ -13,9 +13,11 @@ export const canonicalOrderId = canonicalId;
 /** `Idempotency-Key`: 8–128 visible ASCII characters. */
 export const idempotencyKeySchema = z
   .string('is required')
-  .min(8, 'must be 8 to 128 characters')
-  .max(128, 'must be 8 to 128 characters')
-  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters');
+  .check(
+    z.minLength(8, 'must be 8 to 128 characters'),
+    z.maxLength(128, 'must be 8 to 128 characters'),
+    z.regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
+  );
 
 export interface Payment {
   readonly paymentId: string;

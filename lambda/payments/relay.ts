@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv } from '#shared/env.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -6,7 +6,7 @@ import { logger, metrics } from '#shared/observability.js';
 import { sqsJobQueue } from './queue.js';
 import { PaymentStore } from './store.js';
 
-const env = loadEnv({ ...dbEnv, EMAIL_QUEUE_URL: z.string().url() });
+const env = loadEnv({ ...dbEnv, EMAIL_QUEUE_URL: z.url() });
 const ready = databaseFromEnv(env).then((db) => new PaymentStore(db));
 const queue = sqsJobQueue(env.EMAIL_QUEUE_URL);
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createApp, lambdaHandler, startServer } from '#shared/http.js';
+import { createApp, lambdaHandler } from '#shared/http.js';
+import { startServer } from '#shared/server.js';
 import { logger } from '#shared/observability.js';
 import { proxyEvent } from '../support/http.js';
 

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 import { machine, median, writeSection } from './support/report.js';
-import { type RunningServer, serverBundle, startNode } from './support/server.js';
+import { type RunningServer, serverFile, startNode } from './support/server.js';
 
 /**
  * `npm run bench:fast-path`: the cached catalog reads through the entry a Fargate task runs (the
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
   };
   const servers: RunningServer[] = [];
   try {
-    const app = await startNode(serverBundle('lambda/catalog/server.ts'), PORT, env, { flags: ['--enable-source-maps'] });
+    const app = await startNode(serverFile('lambda/catalog/server.ts'), PORT, env, { flags: ['--enable-source-maps'] });
     servers.push(app);
-    const floor = await startNode(serverBundle('bench/support/floor-server.ts'), PORT + 1, env, { probe: '/products' });
+    const floor = await startNode(serverFile('bench/support/floor-server.ts'), PORT + 1, env, { probe: '/products' });
     servers.push(floor);
 
     const ids = ((await (await fetch(`${app.url}/products?limit=100`)).json()) as { items: Array<{ id: string }> }).items.map((p) => p.id);

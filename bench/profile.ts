@@ -37,27 +37,44 @@ function where(url: string): string {
 
 /** Samples of the idle loop are not a cost. */
 const IDLE = new Set(['(idle)', '(program)']);
+/** Loading and compiling modules is start-up, not the request path. */
+const STARTUP = /^node:internal\/modules\//;
 
 export function summarize(profile: Profile): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stack = (id: number) => {
+    const frames: ProfileNode[] = [];
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) frames.push(byId.get(n)!);
+    return frames;
+  };
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => {
-    if (!IDLE.has(byId.get(id)!.callFrame.functionName)) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    if (IDLE.has(byId.get(id)!.callFrame.functionName)) return;
+    if (stack(id).some((f) => STARTUP.test(f.callFrame.url.replace(/^file:\/\//, '')))) return;
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const functions = new Map<string, number>();
   const places = new Map<string, number>();
   // Inclusive: a sample counts once for every package or file on its stack.
   const inclusive = new Map<string, number>();
+  const inclusiveFunctions = new Map<string, number>();
   for (const [id, us] of self) {
     const seen = new Set<string>();
-    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
-      const { url } = byId.get(n)!.callFrame;
-      if (url) seen.add(where(url));
+    const seenFunctions = new Set<string>();
+    for (const { callFrame } of stack(id)) {
+      if (callFrame.url) seen.add(where(callFrame.url));
+      if (callFrame.url) seenFunctions.add(`${callFrame.functionName || '(anonymous)'} (${where(callFrame.url)}:${callFrame.lineNumber + 1})`);
     }
     for (const place of seen) inclusive.set(place, (inclusive.get(place) ?? 0) + us);
+    for (const f of seenFunctions) inclusiveFunctions.set(f, (inclusiveFunctions.get(f) ?? 0) + us);
+  }
+  if (process.env.INCLUSIVE_FUNCTIONS) {
+    for (const [f, us] of [...inclusiveFunctions].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.INCLUSIVE_FUNCTIONS))) {
+      console.log(`${((100 * us) / total).toFixed(1).padStart(5)} %  ${f}`);
+    }
   }
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
@@ -72,7 +89,7 @@ export function summarize(profile: Profile): string {
       .slice(0, TOP)
       .map(([k, us], i) => `| ${i + 1} | ${k.replace(/\|/g, '\\|')} | ${((100 * us) / total).toFixed(1)} % |`);
   return [
-    `Sampled ${(total / 1e6).toFixed(1)} s of busy CPU (idle samples left out).`,
+    `Sampled ${(total / 1e6).toFixed(1)} s of busy CPU (idle and module-loading samples left out).`,
     '',
     '| # | function (self time) | share |',
     '|---|---|---|',

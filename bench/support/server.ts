@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { once } from 'node:events';
-import { bundle } from '../../lib/constructs/bundling.js';
+import { serverBundle } from '../../lib/constructs/bundling.js';
 
 /** The container's bundle of `entry` (the same esbuild build `ContainerService` ships), built or cached. */
-export function serverBundle(entry: string): string {
-  return path.join(bundle({ entry, format: 'esm', target: 'node24', external: ['pg-native'] }), 'index.mjs');
-}
+export const serverFile = (entry: string): string => path.join(serverBundle(entry), 'index.mjs');
 
 export interface RunningServer {
   readonly url: string;

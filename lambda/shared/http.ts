@@ -23,8 +23,10 @@ export function createApp(): Hono {
     const lambdaContext = (c.env as { requestContext?: { requestId?: string } } | undefined)?.requestContext;
     const correlationId = c.req.header('x-correlation-id') ?? lambdaContext?.requestId ?? randomUUID();
     const started = performance.now();
-    await withRequestLogger({ correlationId }, next);
+    // Set before the handler runs, the header is part of the response it builds; set after, it
+    // would make the Node adapter turn its light response into a full fetch Response and stream it.
     c.header('x-correlation-id', correlationId);
+    await withRequestLogger({ correlationId }, next);
     logger.info('request', {
       correlationId,
       method: c.req.method,

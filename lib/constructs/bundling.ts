@@ -129,3 +129,28 @@ export function bundle(spec: BundleSpec): string {
   fs.writeFileSync(manifestFile, JSON.stringify({ inputs } satisfies Manifest));
   return dir;
 }
+
+/** Modules every bundle leaves out: pg's optional native binding, required lazily and never used. */
+const NEVER_BUNDLED = ['pg-native'];
+
+/**
+ * A Lambda function's bundle (`index.js`, CommonJS). The AWS SDK v3 is left to the Node.js runtime,
+ * which ships it, unless `bundleAwsSdk` (emulators that run functions as plain Node processes).
+ */
+export function lambdaBundle(entry: string, options: { bundleAwsSdk?: boolean; extraDirs?: BundleSpec['extraDirs'] } = {}): string {
+  return bundle({
+    entry,
+    format: 'cjs',
+    target: 'node22',
+    external: options.bundleAwsSdk ? NEVER_BUNDLED : ['@aws-sdk/*', ...NEVER_BUNDLED],
+    extraDirs: options.extraDirs,
+  });
+}
+
+/**
+ * A container's bundle (`index.mjs`, ESM), with `extraFiles` beside it (the Dockerfile). The AWS SDK
+ * is bundled: the Node image does not ship it.
+ */
+export function serverBundle(entry: string, extraFiles?: BundleSpec['extraFiles']): string {
+  return bundle({ entry, format: 'esm', target: 'node24', external: NEVER_BUNDLED, extraFiles });
+}

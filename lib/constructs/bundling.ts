@@ -137,15 +137,18 @@ const NEVER_BUNDLED = ['pg-native'];
  * A Lambda function's bundle (`index.js`, CommonJS). The AWS SDK v3 is left to the Node.js runtime,
  * which ships it, unless `bundleAwsSdk` (emulators that run functions as plain Node processes).
  */
-export function lambdaBundle(entry: string, options: { bundleAwsSdk?: boolean; extraDirs?: BundleSpec['extraDirs'] } = {}): string {
-  return bundle({
+export function lambdaSpec(entry: string, options: { bundleAwsSdk?: boolean; extraDirs?: BundleSpec['extraDirs'] } = {}): BundleSpec {
+  return {
     entry,
     format: 'cjs',
     target: 'node22',
     external: options.bundleAwsSdk ? NEVER_BUNDLED : ['@aws-sdk/*', ...NEVER_BUNDLED],
     extraDirs: options.extraDirs,
-  });
+  };
 }
+
+/** `lambdaSpec`, bundled (or reused): the asset directory of a Lambda function. */
+export const lambdaBundle = (...args: Parameters<typeof lambdaSpec>): string => bundle(lambdaSpec(...args));
 
 /**
  * A container's bundle (`index.mjs`, ESM), with `extraFiles` beside it (the Dockerfile). The AWS SDK

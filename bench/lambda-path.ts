@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { lambdaBundle } from '../lib/constructs/bundling.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 import { proxyEvent } from '../test/support/http.js';
-import { machine, median, writeSection } from './support/report.js';
+import { machine, median, recordFigure, writeSection } from './support/report.js';
 
 /**
  * `npm run bench:lambda-path`: the catalog's Lambda handler (the esbuild bundle `cdk synth` ships,
@@ -94,6 +94,12 @@ async function main(): Promise<void> {
   for (const { scenario, app, floor } of timings) {
     const ratios = app.map((a, i) => a / floor[i]);
     const ok = median(ratios) <= MAX_RATIO;
+    recordFigure(`catalog.lambda${scenario.includes('{id}') ? 'ProductRead' : 'PageRead'}Micros`, {
+      value: Math.round(median(app)),
+      unit: 'µs/invocation',
+      what: `${scenario} through the catalog's Lambda handler, warm cache, in process, on this machine`,
+      by: 'npm run bench:lambda-path',
+    });
     failed ||= !ok;
     lines.push(
       `### \`${scenario}\``,

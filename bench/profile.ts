@@ -38,7 +38,7 @@ function where(url: string): string {
 /** Samples of the idle loop are not a cost. */
 const IDLE = new Set(['(idle)', '(program)']);
 /** Loading and compiling modules is start-up, not the request path. */
-const STARTUP = /^node:internal\/modules\//;
+const STARTUP = process.env.KEEP_STARTUP ? /(?!)/ : /^node:internal\/modules\//;
 
 export function summarize(profile: Profile): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

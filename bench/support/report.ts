@@ -31,3 +31,22 @@ export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** A figure a benchmark measured, as `npm run capacity` reads it (bench/results.json). */
+export interface RecordedFigure {
+  readonly value: number;
+  readonly unit: string;
+  readonly what: string;
+  readonly measured: string;
+  readonly by: string;
+}
+
+export const RESULTS_FILE = path.join(__dirname, '..', 'results.json');
+
+/** Records `figure` under `key` in bench/results.json, with the date and the benchmark that measured it. */
+export function recordFigure(key: string, figure: Omit<RecordedFigure, 'measured'>): void {
+  const current = fs.existsSync(RESULTS_FILE) ? (JSON.parse(fs.readFileSync(RESULTS_FILE, 'utf8')) as Record<string, RecordedFigure>) : {};
+  current[key] = { ...figure, measured: new Date().toISOString() };
+  const sorted = Object.fromEntries(Object.entries(current).sort(([a], [b]) => a.localeCompare(b)));
+  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(sorted, null, 2)}\n`);
+}

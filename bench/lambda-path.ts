@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     ...process.env,
     POWERTOOLS_SERVICE_NAME: 'catalog',
     POWERTOOLS_METRICS_DISABLED: process.env.BENCH_METRICS_DISABLED ?? 'false',
+    // The floor never refills the cache: keep what the app cached for the whole run.
+    CACHE_TTL_SECONDS: '3600',
     // The Lambda runtime's SDK is on NODE_PATH; here, the repository's.
     NODE_PATH: path.join(__dirname, '..', 'node_modules'),
   };

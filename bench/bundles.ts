@@ -92,14 +92,15 @@ function sdkOnlyBundle(packages: readonly string[]): string {
 
 interface Probe {
   loadMs: number;
-  loadCpuMs: number;
   cpuMs: number;
 }
 
-/** One fresh `node` loading `file` (bench/support/load-probe.cjs), as the Lambda runtime would. */
+const probeFile = () => path.join(lambdaBundle('bench/support/load-probe.ts'), 'index.js');
+
+/** One fresh `node` loading `file` (bench/support/load-probe.ts), as the Lambda runtime would. */
 function probe(file: string, env: NodeJS.ProcessEnv): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(__dirname, 'support', 'load-probe.cjs'), file], {
+    const child = spawn(process.execPath, ['--enable-source-maps', probeFile(), file], {
       env,
       cwd: path.dirname(file),
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -108,7 +109,9 @@ function probe(file: string, env: NodeJS.ProcessEnv): Promise<Probe> {
     let err = '';
     child.stdio[3]!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => (code === 0 && out ? resolve(JSON.parse(out) as Probe) : reject(new Error(`${file}: exit ${code}\n${err}`))));
+    child.on('exit', (code) =>
+      code === 0 && out ? resolve(JSON.parse(out) as Probe) : reject(new Error(`${file}: exit ${code}\n${err}`)),
+    );
   });
 }
 
@@ -145,7 +148,13 @@ async function main(): Promise<void> {
         if (entry) services.push({ name, entry, code: bytes(code) });
         const over = entry && !bundleAwsSdk && bytes(code) > MAX_KIB * 1024;
         failed ||= Boolean(over);
-        rows.push([name, entry ? `\`${entry}\`` : "CDK's own", `${kib(bytes(code))}${over ? ' **over**' : ''}`, kib(bytes(maps)), kib(zipped)]);
+        rows.push([
+          name,
+          entry ? `\`${entry}\`` : "CDK's own",
+          `${kib(bytes(code))}${over ? ' **over**' : ''}`,
+          kib(bytes(maps)),
+          kib(zipped),
+        ]);
       }
     }
     rows.sort((a, b) => a[0].localeCompare(b[0]));

@@ -60,7 +60,11 @@ async function main(): Promise<void> {
     const ids = ((await (await fetch(`${app.url}/products?limit=100`)).json()) as { items: Array<{ id: string }> }).items.map((p) => p.id);
     if (ids.length < 20) throw new Error(`Only ${ids.length} products: run 'npm run db:seed' first`);
     const scenarios = [
-      { key: 'catalog.containerProductReadRps', name: '`GET /products/{id}` (24 products in turn)', paths: ids.map((id) => `/products/${id}`) },
+      {
+        key: 'catalog.containerProductReadRps',
+        name: '`GET /products/{id}` (24 products in turn)',
+        paths: ids.map((id) => `/products/${id}`),
+      },
       { key: 'catalog.containerPageReadRps', name: '`GET /products?limit=20`', paths: ['/products?limit=20'] },
     ];
     // Warm the cache, then check both sides answer the same JSON, from the cache.

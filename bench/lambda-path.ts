@@ -35,8 +35,14 @@ async function child(appFile: string, floorFile: string): Promise<void> {
   const list = (await app(proxyEvent('GET', '/products', { query: { limit: '100' } }), context)).body;
   const ids = (JSON.parse(list) as { items: Array<{ id: string }> }).items.map((p) => p.id);
   const scenarios = [
-    { scenario: 'GET /products/{id}', events: ids.map((id) => ({ ...proxyEvent('GET', `/products/${id}`), resource: '/products/{id}', pathParameters: { id } })) },
-    { scenario: 'GET /products?limit=20', events: [{ ...proxyEvent('GET', '/products', { query: { limit: '20' } }), resource: '/products' }] },
+    {
+      scenario: 'GET /products/{id}',
+      events: ids.map((id) => ({ ...proxyEvent('GET', `/products/${id}`), resource: '/products/{id}', pathParameters: { id } })),
+    },
+    {
+      scenario: 'GET /products?limit=20',
+      events: [{ ...proxyEvent('GET', '/products', { query: { limit: '20' } }), resource: '/products' }],
+    },
   ];
   const perInvocation = async (handler: Handler, events: unknown[]) => {
     const started = performance.now();
@@ -52,7 +58,8 @@ async function child(appFile: string, floorFile: string): Promise<void> {
     for (const e of events) await app(e, context);
     for (const e of events) {
       const [a, b] = await Promise.all([app(e, context), floor(e, context)]);
-      if (JSON.stringify(JSON.parse(a.body)) !== JSON.stringify(JSON.parse(b.body))) throw new Error(`${scenario}: the floor answers different JSON`);
+      if (JSON.stringify(JSON.parse(a.body)) !== JSON.stringify(JSON.parse(b.body)))
+        throw new Error(`${scenario}: the floor answers different JSON`);
     }
     await perInvocation(app, events);
     await perInvocation(floor, events);
@@ -84,7 +91,12 @@ async function main(): Promise<void> {
   env.POWERTOOLS_LOG_LEVEL = process.env.BENCH_LOG_LEVEL;
   const worker = fork(__filename, ['child', appFile, floorFile], {
     env,
-    execArgv: ['--import', 'tsx', '--enable-source-maps', ...(process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--enable-source-maps',
+      ...(process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : []),
+    ],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const timings = await new Promise<Timing[]>((resolve, reject) => {

@@ -66,7 +66,8 @@ export function summarize(profile: Profile): string {
     const seenFunctions = new Set<string>();
     for (const { callFrame } of stack(id)) {
       if (callFrame.url) seen.add(where(callFrame.url));
-      if (callFrame.url) seenFunctions.add(`${callFrame.functionName || '(anonymous)'} (${where(callFrame.url)}:${callFrame.lineNumber + 1})`);
+      if (callFrame.url)
+        seenFunctions.add(`${callFrame.functionName || '(anonymous)'} (${where(callFrame.url)}:${callFrame.lineNumber + 1})`);
     }
     for (const place of seen) inclusive.set(place, (inclusive.get(place) ?? 0) + us);
     for (const f of seenFunctions) inclusiveFunctions.set(f, (inclusiveFunctions.get(f) ?? 0) + us);
@@ -108,7 +109,12 @@ export function summarize(profile: Profile): string {
 async function main(): Promise<void> {
   await useLocalEnvironment();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpu-prof-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', POWERTOOLS_SERVICE_NAME: 'catalog', POWERTOOLS_METRICS_DISABLED: 'false' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    POWERTOOLS_SERVICE_NAME: 'catalog',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+  };
   delete env.POWERTOOLS_LOG_LEVEL;
   const server = await startNode(path.join(root, 'lambda/catalog/server.ts'), PORT, env, {
     flags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx'],

@@ -174,9 +174,7 @@ export function capacity(config: StageConfig, results: Record<string, Figure>, b
       (ses && ses.ordersPerSecond! < taking[0].ordersPerSecond!
         ? ` Confirmations leave at **${ses.ordersPerSecond!.toFixed(1)}/s** (SES): above that the email backlog grows (delayed, never lost; ${fmt(backlog)} orders take ${(backlog / ses.ordersPerSecond! / 60).toFixed(1)} min to confirm), so **SES is the first hop to saturate**.`
         : ''),
-    readBound.length
-      ? `Cached product reads: up to **${fmt(readBound[0].readsPerSecond!)}/s** (${readBound[0].hop} limits first).`
-      : '',
+    readBound.length ? `Cached product reads: up to **${fmt(readBound[0].readsPerSecond!)}/s** (${readBound[0].hop} limits first).` : '',
     'Per client, WAF blocks first: a single IP past its rate gets 403 long before any aggregate limit.',
     '',
   ].join('\n');

@@ -17,7 +17,10 @@ export function writeSection(title: string, text: string): void {
 /** The machine a figure was measured on: date, cores, CPU model, load. */
 export function machine(): string {
   const model = os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   let kernel = '';
   try {
     kernel = execFileSync('uname', ['-r']).toString().trim();

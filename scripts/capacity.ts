@@ -131,18 +131,22 @@ export function capacity(config: StageConfig, results: Record<string, Figure>, b
   if (config.database.kind === 'rds') {
     const memory = INSTANCE_MEMORY_GIB[config.database.instanceType];
     const maxConnections = memory ? Math.min(5000, Math.floor((memory * 1024 ** 3) / 9_531_392)) : undefined;
-    const fargateProcesses = dbProcesses.filter((p) => !p.who.includes('Lambda')).reduce((n, p) => n + p.processes, 0);
-    const lambdaServices = dbProcesses.filter((p) => p.who.includes('Lambda')).length;
-    const writerFromTasks = fargateProcesses * POOL_PER_ENDPOINT;
+    const tasks = dbProcesses.filter((p) => !p.who.includes('Lambda')).reduce((n, p) => n + p.processes, 0);
+    const lambdas = dbProcesses.filter((p) => p.who.includes('Lambda')).map((p) => p.who.split(' ')[0]);
+    // A Lambda instance serves one request at a time: one connection per pool in use, up to the pool size.
+    const lambdaPart = lambdas.length
+      ? ` + ${lambdas.join(', ')} on Lambda: 1 (up to ${POOL_PER_ENDPOINT}) per concurrent execution, up to ${fmt(QUOTA.lambdaConcurrency)}`
+      : '';
+    const replicaWorst = tasks * POOL_PER_ENDPOINT + (lambdas.length ? QUOTA.lambdaConcurrency : 0);
     hops.push({
       hop: `PostgreSQL primary (${config.database.instanceType}${config.database.proxy ? ', behind RDS Proxy' : ''})`,
-      limit: `max_connections ≈ ${maxConnections ? fmt(maxConnections) : 'unknown instance class'}; Fargate pools at most ${fmt(writerFromTasks)} (${fargateProcesses} tasks × ${POOL_PER_ENDPOINT})${lambdaServices ? ` + ${lambdaServices} Lambda service(s) × up to ${fmt(QUOTA.lambdaConcurrency)} × ${POOL_PER_ENDPOINT}${config.database.proxy ? ', pooled by the proxy' : ' (no proxy: can exhaust it)'}` : ''}`,
+      limit: `max_connections ≈ ${maxConnections ? fmt(maxConnections) : 'unknown instance class'}; writer pools: ${tasks} tasks × ${POOL_PER_ENDPOINT} = ${fmt(tasks * POOL_PER_ENDPOINT)}${lambdaPart}${config.database.proxy ? '; the proxy multiplexes them onto the primary' : ''}`,
       from: 'config `database`, `services`; pool size: lambda/shared/db.ts; max_connections: RDS default formula',
     });
     hops.push({
-      hop: `PostgreSQL replicas (${config.database.readReplicas})`,
-      limit: `each ≈ ${maxConnections ? fmt(maxConnections) : '?'} connections; Fargate pools at most ${fmt(fargateProcesses * POOL_PER_ENDPOINT)} per replica (a pool per reader per task)`,
-      from: 'config `database.readReplicas`',
+      hop: `PostgreSQL replicas (${config.database.readReplicas}, reached directly)`,
+      limit: `each ≈ ${maxConnections ? fmt(maxConnections) : '?'} connections; reader pools per replica: ${fmt(tasks * POOL_PER_ENDPOINT)} from tasks${lambdas.length ? ` + 1 per concurrent Lambda execution: ${fmt(replicaWorst)} at full concurrency${maxConnections && replicaWorst > maxConnections ? ' (**over max_connections**)' : ''}` : ''}`,
+      from: 'config `database.readReplicas`; no proxy in front of the replicas',
     });
   }
   hops.push({

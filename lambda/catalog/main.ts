@@ -1,13 +1,12 @@
-import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
-import { dbEnv, loadEnv, redisEnv } from '#shared/env.js';
+import { dbEnv, loadEnv, positiveInt, redisEnv } from '#shared/env.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { catalogApp } from './app.js';
 import { ReadThroughCache } from './cache.js';
 import { pgProducts } from './products.js';
 
 export async function buildCatalogApp() {
-  const env = loadEnv({ ...dbEnv, ...redisEnv, CACHE_TTL_SECONDS: z._default(z.coerce.number().check(z.multipleOf(1), z.positive()), 60) });
+  const env = loadEnv({ ...dbEnv, ...redisEnv, CACHE_TTL_SECONDS: positiveInt(60) });
   const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
   return catalogApp({ products: pgProducts(db), cache: new ReadThroughCache(redis, env.CACHE_TTL_SECONDS), ping: () => db.ping() });
 }

@@ -1,7 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
-import { dbEnv, loadEnv, nonEmpty, port, tokenEnv } from '#shared/env.js';
+import { dbEnv, loadEnv, nonEmpty, positiveInt, tokenEnv } from '#shared/env.js';
 import { RecentWrites } from '#shared/recent-writes.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
@@ -19,7 +19,7 @@ export async function buildPaymentsApp(provider = new SandboxProvider()) {
     EMAIL_QUEUE_URL: z.url(),
     // Optional: with Redis, orders reads a just-paid order from the primary (read-your-writes).
     REDIS_HOST: z.optional(z.string()),
-    REDIS_PORT: port(6379),
+    REDIS_PORT: positiveInt(6379),
     REDIS_TLS: z._default(z.enum(['true', 'false']), 'false'),
     REDIS_AUTH_SECRET_ARN: z.optional(z.string()),
   });

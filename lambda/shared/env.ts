@@ -26,14 +26,14 @@ export function loadEnv<T extends z.core.$ZodLooseShape>(shape: T, env: NodeJS.P
 
 /** A variable that must be set and not empty. */
 export const nonEmpty = (min = 1) => z.string().check(z.minLength(min));
-/** A positive whole number, e.g. a port, with its default. */
-export const port = (fallback: number) => z._default(z.coerce.number().check(z.multipleOf(1), z.positive()), fallback);
+/** A positive whole number (a port, a TTL), with its default. */
+export const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.multipleOf(1), z.positive()), fallback);
 
 /** Variables shared by the services that talk to PostgreSQL (runtime contract `DB_*`). */
 export const dbEnv = {
   DB_WRITER_HOST: nonEmpty(),
   DB_READER_HOSTS: z.optional(z.string()),
-  DB_PORT: port(5432),
+  DB_PORT: positiveInt(5432),
   DB_NAME: nonEmpty(),
   DB_SECRET_ARN: nonEmpty(),
   DB_SSL: z._default(z.enum(['require', 'disable']), 'require'),
@@ -42,7 +42,7 @@ export const dbEnv = {
 /** Variables of the services that use Redis (runtime contract `REDIS_*`). */
 export const redisEnv = {
   REDIS_HOST: nonEmpty(),
-  REDIS_PORT: port(6379),
+  REDIS_PORT: positiveInt(6379),
   REDIS_TLS: z._default(z.enum(['true', 'false']), 'false'),
   REDIS_AUTH_SECRET_ARN: z.optional(z.string()),
 };

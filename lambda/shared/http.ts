@@ -6,7 +6,7 @@ import type * as z from 'zod/mini';
 import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
-import { countMetric, logger, publishMetrics, withRequestLogger } from './observability.js';
+import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -27,7 +27,7 @@ export function createApp(): Hono {
     // would make the Node adapter turn its light response into a full fetch Response and stream it.
     c.header('x-correlation-id', correlationId);
     await withRequestLogger({ correlationId }, next);
-    logger.info('request', {
+    logAccess({
       correlationId,
       method: c.req.method,
       path: c.req.path,

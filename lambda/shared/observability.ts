@@ -26,6 +26,33 @@ class RequestAwareLogger extends Logger {
  */
 export const logger: Logger = new RequestAwareLogger();
 
+const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'service_undefined';
+const SAMPLING_RATE = Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? 0);
+/** Powertools' numeric INFO level. */
+const INFO = 12;
+
+/**
+ * The one access-log line per request, at INFO, in the shape of Powertools' lines (level, message,
+ * timestamp, service, sampling_rate, xray_trace_id, then the fields), written straight to stdout as
+ * Powertools writes. Hand-written for this one line: through the Logger it cost ~16 µs (a LogItem,
+ * attribute merges, a JSON.stringify driven by a replacer, a Console), the largest single cost of a
+ * cached read; this costs ~3 µs. It follows the logger's level, so `POWERTOOLS_LOG_LEVEL=WARN` mutes it.
+ */
+export function logAccess(fields: Readonly<Record<string, string | number>>): void {
+  if (logger.level > INFO) return;
+  const trace = process.env._X_AMZN_TRACE_ID;
+  const line = {
+    level: 'INFO',
+    message: 'request',
+    timestamp: new Date().toISOString(),
+    service: SERVICE,
+    sampling_rate: SAMPLING_RATE,
+    xray_trace_id: trace === undefined ? undefined : /Root=([^;]+)/.exec(trace)?.[1],
+    ...fields,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
 /** Runs `fn` with `logger` adding `keys` to every line it writes, for this request only. */
 export function withRequestLogger<T>(keys: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
   return requestKeys.run(keys, fn);

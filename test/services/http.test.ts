@@ -57,6 +57,45 @@ describe('the shared HTTP entry', () => {
     }
   });
 
+  test('one access line per request, in the shape of the Powertools lines, muted above INFO', async () => {
+    const app = createApp();
+    app.get('/thing', (c) => c.json({ ok: true }));
+    const handler = lambdaHandler(app);
+    const lines = await logLines(async () => {
+      const res = await handler(proxyEvent('GET', '/thing', { headers: { 'x-correlation-id': 'access-1' } }), {} as never);
+      expect(res.multiValueHeaders?.['x-correlation-id']).toEqual(['access-1']);
+    });
+    const access = lines.filter((l) => l.message === 'request');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toEqual({
+      level: 'INFO',
+      message: 'request',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      service: expect.any(String),
+      sampling_rate: 0,
+      correlationId: 'access-1',
+      method: 'GET',
+      path: '/thing',
+      status: 200,
+      durationMs: expect.any(Number),
+    });
+    // The same keys, in the same order, as a line the Powertools logger writes.
+    const viaLogger = (await logLines(async () => logger.info('request', { correlationId: 'x' }))).find((l) => l.message === 'request')!;
+    expect(Object.keys(access[0]).slice(0, 6)).toEqual(Object.keys(viaLogger).slice(0, 6));
+
+    const level = logger.getLevelName();
+    logger.setLogLevel('WARN');
+    const muted: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (muted.push(String(chunk)), true));
+    try {
+      await handler(proxyEvent('GET', '/thing'), {} as never);
+    } finally {
+      spy.mockRestore();
+      logger.setLogLevel(level);
+    }
+    expect(muted.filter((l) => l.includes('"message":"request"'))).toEqual([]);
+  });
+
   test('a Lambda whose app failed to build retries the build on the next invocation', async () => {
     let attempts = 0;
     const handler = lambdaHandler(() => {

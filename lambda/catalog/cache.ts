@@ -12,6 +12,21 @@ export interface CacheStats {
 export interface CacheResult<T> {
   readonly value: T;
   readonly hit: boolean;
+  /** On a hit, the cached JSON text: answer it as is rather than parse and serialise it again. */
+  readonly json?: string;
+}
+
+/** A hit whose value is parsed only when asked for. */
+function hitOf<T>(json: string): CacheResult<T> {
+  let parsed: { value: T } | undefined;
+  return {
+    hit: true,
+    json,
+    get value() {
+      parsed ??= { value: JSON.parse(json) as T };
+      return parsed.value;
+    },
+  };
 }
 
 const LOCK_TTL_MS = 3000;
@@ -36,7 +51,7 @@ export class ReadThroughCache {
     const cached = await this.safe(() => this.redis.get(key));
     if (cached !== undefined && cached !== null) {
       this.count('hits', 'CacheHit');
-      return { value: JSON.parse(cached) as T, hit: true };
+      return hitOf<T>(cached);
     }
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<CacheResult<T>>;

@@ -97,16 +97,24 @@ interface Manifest {
 export function bundle(spec: BundleSpec): string {
   const options = buildOptions(spec);
   const extra = Object.entries(spec.extraFiles ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const specKey = sha(esbuildVersion, JSON.stringify(options), JSON.stringify(spec.extraDirs ?? []), ...extra.flat()).slice(0, 16);
+  // The lock file too: a dependency's package.json (its `exports`) can change what resolves without
+  // the files esbuild read changing.
+  const specKey = sha(
+    esbuildVersion,
+    lockFileContent(),
+    JSON.stringify(options),
+    JSON.stringify(spec.extraDirs ?? []),
+    ...extra.flat(),
+  ).slice(0, 16);
   const manifestFile = path.join(CACHE, `${specKey}.json`);
   const cachedDir = (inputs: readonly string[]) => {
     const inputsKey = hashInputs(inputs);
     return inputsKey === undefined ? undefined : path.join(CACHE, `${specKey}-${inputsKey.slice(0, 16)}`);
   };
 
-  if (fs.existsSync(manifestFile)) {
-    const { inputs } = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest;
-    const dir = cachedDir(inputs);
+  const manifest = readManifest(manifestFile);
+  if (manifest) {
+    const dir = cachedDir(manifest.inputs);
     if (dir && fs.existsSync(dir)) return dir;
   }
 
@@ -129,9 +137,26 @@ export function bundle(spec: BundleSpec): string {
       fs.rmSync(staging, { recursive: true, force: true }); // another synth won the race with the same bytes
     }
   }
-  fs.writeFileSync(manifestFile, JSON.stringify({ inputs } satisfies Manifest));
+  // Renamed into place: parallel synths (test workers) never read half a manifest.
+  const staged = `${manifestFile}.${process.pid}`;
+  fs.writeFileSync(staged, JSON.stringify({ inputs } satisfies Manifest));
+  fs.renameSync(staged, manifestFile);
   return dir;
 }
+
+function readManifest(file: string): Manifest | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+  } catch {
+    return undefined; // none yet: build
+  }
+}
+
+let lockFile: Buffer | undefined;
+const lockFileContent = (): Buffer =>
+  (lockFile ??= fs.existsSync(path.join(ROOT, 'package-lock.json'))
+    ? fs.readFileSync(path.join(ROOT, 'package-lock.json'))
+    : Buffer.alloc(0));
 
 /** Modules every bundle leaves out: pg's optional native binding, required lazily and never used. */
 const NEVER_BUNDLED = ['pg-native'];

@@ -76,7 +76,8 @@ async function child(appFile: string, floorFile: string): Promise<void> {
 async function main(): Promise<void> {
   await useLocalEnvironment();
   const started = machine();
-  const appFile = path.join(lambdaBundle('lambda/catalog/handler.ts'), 'index.js');
+  // APP_BUNDLE measures another build against the same floor (e.g. an earlier commit's bundle).
+  const appFile = process.env.APP_BUNDLE ?? path.join(lambdaBundle('lambda/catalog/handler.ts'), 'index.js');
   const floorFile = path.join(lambdaBundle('bench/support/floor-handler.ts'), 'index.js');
   const env: NodeJS.ProcessEnv = {
     ...process.env,

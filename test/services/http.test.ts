@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp, lambdaHandler } from '#shared/http.js';
 import { startServer } from '#shared/server.js';
-import { logger } from '#shared/observability.js';
+import { countMetric, logger, publishMetrics } from '#shared/observability.js';
 import { proxyEvent } from '../support/http.js';
 
 /** The JSON log lines written while `fn` runs (Powertools writes one line per entry to stdout). */
@@ -94,6 +94,27 @@ describe('the shared HTTP entry', () => {
       logger.setLogLevel(level);
     }
     expect(muted.filter((l) => l.includes('"message":"request"'))).toEqual([]);
+  });
+
+  test('counted metrics leave as one EMF value each, their sum, when metrics are published', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      for (let i = 0; i < 250; i++) countMetric('CacheHit');
+      countMetric('CacheMiss');
+      // Counting writes nothing: no EMF document per hundred requests any more.
+      expect(lines).toEqual([]);
+      publishMetrics();
+      publishMetrics(); // nothing new: the counts were emitted once
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ CacheHit: 250, CacheMiss: 1 });
   });
 
   test('a Lambda whose app failed to build retries the build on the next invocation', async () => {

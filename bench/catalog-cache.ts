@@ -8,7 +8,7 @@ import type { ProductRepository } from '../lambda/catalog/products.js';
 import { pgProducts } from '../lambda/catalog/products.js';
 import { databaseFromEnv } from '../lambda/shared/db.js';
 import { dbEnv, loadEnv, redisEnv } from '../lambda/shared/env.js';
-import { startServer } from '../lambda/shared/http.js';
+import { startServer } from '../lambda/shared/server.js';
 import { redisFromEnv } from '../lambda/shared/redis.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 

@@ -1,29 +1,84 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { createRedis } from '../lambda/shared/redis.js';
-import { SendRateLimiter, sendIntervalMs } from '../lambda/email-worker/rate-limiter.js';
-import { sesSender } from '../lambda/email-worker/sender.js';
+import { Redis } from 'ioredis';
+import { connectRedis, createRedis } from '../lambda/shared/redis.js';
+import { SendRateLimiter } from '../lambda/email-worker/rate-limiter.js';
+import { type EmailSender, sesSender } from '../lambda/email-worker/sender.js';
 import { dynamoSuppressionList } from '../lambda/email-worker/suppression.js';
 import { emailWorker } from '../lambda/email-worker/worker.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 import { createQueue, enqueue, maxPerSecond, pollInto } from '../test/support/ministack.js';
 import { sentEmails } from '../test/support/ses.js';
+import { machine, recordFigure, writeSection } from './support/report.js';
 
 /**
  * `npm run bench:email`: a backlog of JOBS confirmation jobs on a fresh MiniStack queue, drained by
  * CONSUMERS concurrent copies of the real worker (each its own Redis connection, as separate Lambda
  * instances are) with a limit of RATE sends per second; the rate is read from SES's own outbox
- * timestamps, not from the worker's view of itself.
+ * timestamps, not from the worker's view of itself. With STALL_SECONDS, the limiter's Redis stops
+ * answering for that long in the middle of the backlog (SIGSTOP on the bench's own
+ * redis-server, REDIS_PORT, never the shared 6379): the rate is then measured before and after the
+ * stall, and the run must still send every job exactly once. Exits non-zero unless every job is sent
+ * once, no 1-second window holds more than RATE sends, and each measured rate is 95-100 % of RATE.
  */
 const JOBS = Number(process.env.JOBS ?? 200);
 const RATE = Number(process.env.RATE ?? 10);
-const CONSUMERS = Number(process.env.CONSUMERS ?? 2);
+const CONSUMERS = Number(process.env.CONSUMERS ?? 4);
+const STALL_SECONDS = Number(process.env.STALL_SECONDS ?? 0);
+const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
+const MIN_SHARE = 0.95;
+
+let sent = 0;
+/** When each SES call was issued (ms): the side of the window the worker controls. */
+const issued: number[] = [];
+/** Counts sends, so the pollers stop once the backlog is sent (a stalled run waits out redeliveries). */
+const counted = (inner: EmailSender): EmailSender => ({
+  send: async (email) => {
+    issued.push(Date.now());
+    const id = await inner.send(email);
+    sent++;
+    return id;
+  },
+});
+
+/** Sends per second over a run of timestamps (ms): intervals between the first and the last. */
+const rateOf = (stamps: readonly number[]) => (stamps.length - 1) / ((Math.max(...stamps) - Math.min(...stamps)) / 1000);
+
+/**
+ * Freezes the bench's own redis-server (SIGSTOP, then SIGCONT `seconds` later), `atMs` from now:
+ * connections stay open and nothing answers, as when a cache node hangs. Resolves with when the
+ * stall started and ended.
+ */
+function stallRedis(atMs: number, seconds: number): Promise<{ from: number; to: number }> {
+  if (REDIS_PORT === 6379) throw new Error('a stall drill needs its own redis-server: set REDIS_PORT (6379 is shared)');
+  return new Promise((resolve, reject) => {
+    const admin = new Redis({ host: '127.0.0.1', port: REDIS_PORT, lazyConnect: true });
+    admin
+      .connect()
+      .then(() => admin.info('server'))
+      .then((info) => {
+        admin.disconnect();
+        const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+        if (!pid) throw new Error(`no process_id in INFO of redis on ${REDIS_PORT}`);
+        // Whatever ends this process, the redis-server it froze runs again.
+        process.on('exit', () => process.kill(pid, 'SIGCONT'));
+        setTimeout(() => {
+          const from = Date.now();
+          process.kill(pid, 'SIGSTOP');
+          setTimeout(() => {
+            process.kill(pid, 'SIGCONT');
+            resolve({ from, to: Date.now() });
+          }, seconds * 1000);
+        }, atMs);
+      })
+      .catch(reject);
+  });
+}
 
 async function main(): Promise<void> {
   await useLocalEnvironment();
+  const started = machine();
   const sender = process.env.EMAIL_SENDER!;
   await new SESv2Client({}).send(new CreateEmailIdentityCommand({ EmailIdentity: sender })).catch(() => undefined);
   const { url } = await createQueue('storefront-bench-email');
@@ -43,61 +98,81 @@ async function main(): Promise<void> {
   );
 
   const limiterKey = `email:bench-slot:${prefix}`;
-  const redises = Array.from({ length: CONSUMERS }, () => createRedis({ host: '127.0.0.1', port: 6379, tls: false }));
-  await Promise.all(redises.map((r) => r.connect()));
-  const started = Date.now();
+  const redises = Array.from({ length: CONSUMERS }, () => createRedis({ host: '127.0.0.1', port: REDIS_PORT, tls: false }));
+  await Promise.all(redises.map((r) => connectRedis(r)));
+  const startedAt = Date.now();
+  // In the middle of the backlog: half of it at the configured rate.
+  const stall = STALL_SECONDS > 0 ? stallRedis((JOBS / RATE / 2) * 1000, STALL_SECONDS) : undefined;
   await Promise.all(
     redises.map((redis) =>
       pollInto(
         url,
         emailWorker({
-          sender: sesSender(sender),
+          sender: counted(sesSender(sender)),
           limiter: new SendRateLimiter(redis, RATE, limiterKey),
           persistenceStore: new DynamoDBPersistenceLayer({ tableName: process.env.IDEMPOTENCY_TABLE! }),
           suppression: dynamoSuppressionList(process.env.IDEMPOTENCY_TABLE!),
         }),
+        // A job failed during a stall comes back after the queue's visibility timeout (30 s).
+        { idleRounds: STALL_SECONDS > 0 ? 40 : 2, until: () => sent >= JOBS },
       ),
     ),
   );
-  const wall = (Date.now() - started) / 1000;
+  const wall = (Date.now() - startedAt) / 1000;
   redises.forEach((r) => r.disconnect());
+  const stalled = await stall;
 
-  const stamps = (await sentEmails()).filter((e) => e.Subject.includes(prefix)).map((e) => e.Timestamp * 1000);
-  const span = (Math.max(...stamps) - Math.min(...stamps)) / 1000;
-  const rate = (stamps.length - 1) / span;
-  const maxWindow = maxPerSecond(stamps);
-  console.log(
-    `sent ${stamps.length}/${JOBS} in ${wall.toFixed(2)} s wall; first→last send ${span.toFixed(2)} s = ${rate.toFixed(2)} sends/s; max ${maxWindow} in any 1-s window (limit ${RATE}/s, ${CONSUMERS} consumers)`,
-  );
-
-  const result = `## Email worker
-
-Measured ${new Date().toISOString()} by \`npm run bench:email\` (bench/email-rate.ts): ${JOBS} confirmation jobs
+  const emails = (await sentEmails()).filter((e) => e.Subject.includes(prefix));
+  const stamps = emails.map((e) => e.Timestamp * 1000).sort((a, b) => a - b);
+  const distinct = new Set(emails.map((e) => e.Subject)).size;
+  const maxWindow = maxPerSecond(issued);
+  const maxArrivalWindow = maxPerSecond(stamps);
+  const phases: Array<[string, number[]]> = stalled
+    ? [
+        ['before the stall', stamps.filter((t) => t < stalled.from)],
+        ['after the stall', stamps.filter((t) => t >= stalled.to)],
+      ]
+    : [['whole backlog', stamps]];
+  const firstAfter = stalled ? stamps.find((t) => t >= stalled.to) : undefined;
+  let ok = stamps.length === JOBS && distinct === JOBS && maxWindow <= RATE;
+  const rows = phases.map(([name, ts]) => {
+    const r = ts.length > 1 ? rateOf(ts) : 0;
+    const inBand = r >= MIN_SHARE * RATE && r <= RATE;
+    ok &&= inBand;
+    return `| ${name} | ${ts.length} | ${r.toFixed(2)} sends/s | **${((100 * r) / RATE).toFixed(1)} %**${inBand ? '' : ' **MISSED**'} |`;
+  });
+  const text = `Measured ${started} by \`${STALL_SECONDS > 0 ? `STALL_SECONDS=${STALL_SECONDS} ` : ''}npm run bench:email\` (bench/email-rate.ts): ${JOBS} confirmation jobs
 on a fresh MiniStack SQS queue, drained by ${CONSUMERS} concurrent copies of the real worker (batches of 10,
 Powertools batch + idempotency on DynamoDB, SES v2 on MiniStack), each with its own Redis connection and
-one shared limiter key, limit ${RATE} sends/s. Times are MiniStack's SES outbox timestamps.
+one shared limiter key, limit ${RATE} sends/s.${stalled ? ` The limiter's Redis (its own redis-server) stalled for ${STALL_SECONDS} s (SIGSTOP) ${((stalled.from - startedAt) / 1000).toFixed(1)} s into the run; the first send after it came ${firstAfter ? `${((firstAfter - stalled.to) / 1000).toFixed(2)} s after Redis answered again` : 'never'}.` : ''} Times are MiniStack's SES outbox timestamps.
+
+| phase | sends | rate | share of the limit (target 95-100 %) |
+|---|---|---|---|
+${rows.join('\n')}
 
 | figure | value |
 |---|---|
-| emails sent / jobs | ${stamps.length} / ${JOBS} |
-| first → last send | ${span.toFixed(2)} s (wall time incl. queue polling: ${wall.toFixed(2)} s) |
-| **measured send rate** | **${rate.toFixed(2)} sends/s** (limit ${RATE}/s) |
-| **most sends in any sliding 1-second window** | **${maxWindow}** |
+| emails sent / distinct jobs / jobs | ${stamps.length} / ${distinct} / ${JOBS} |
+| wall time incl. queue polling | ${wall.toFixed(2)} s |
+| **most sends in any sliding 1-second window, as the worker issued them** | **${maxWindow}** (limit ${RATE}) |
+| most in any 1-second window of MiniStack's arrival stamps | ${maxArrivalWindow} |
 
-The limiter hands out evenly spaced slots (\`sendIntervalMs\`: ${sendIntervalMs(RATE)} ms apart at ${RATE}/s, so at most
-${(1000 / sendIntervalMs(RATE)).toFixed(2)}/s) instead of a per-second budget, so no window holds a burst at a second's
-boundary, and then admits each send through a sliding one-second window on Redis' clock, which holds even when a
-stalled worker wakes with several slots due. The figures above are MiniStack's arrival stamps: the emulator's own
-scheduling can bunch calls sent ~100 ms apart (two runs on a loaded machine showed 11 in a window there, before the
-send-side window existed); the test asserts the limit on the send side (\`test/services/email-worker.test.ts\`).
-`;
-  const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');
-  const current = fs.readFileSync(file, 'utf8');
-  const section = /## Email worker\n[\s\S]*?(?=\n## |$)/;
-  fs.writeFileSync(file, section.test(current) ? current.replace(section, result) : `${current.trimEnd()}\n\n${result}`);
-  if (stamps.length !== JOBS || maxWindow > RATE) process.exitCode = 1;
+Target ${ok ? 'met' : '**MISSED**'}: every job sent once, no window above the limit (send side), each rate 95-100 % of the limit.
+The window is judged where the worker controls it, when each SES call is issued: the limiter admits a send only
+while fewer than ${RATE} were admitted in the last second (Redis clock). The emulator's arrival stamps add its own
+scheduling jitter on a shared machine (calls issued ~100 ms apart can land closer), so they are shown, not judged.`;
+  if (!stalled && stamps.length > 1) {
+    recordFigure('email.shareOfLimit', {
+      value: Number((rateOf(stamps) / RATE).toFixed(3)),
+      unit: 'share of the configured sends/s',
+      what: `send rate the worker holds against its limit (${CONSUMERS} consumers, ${RATE}/s, MiniStack SES stamps)`,
+      by: 'npm run bench:email',
+    });
+  }
+  console.log(text);
+  writeSection(STALL_SECONDS > 0 ? 'Email worker: Redis stall' : 'Email worker', text);
+  if (!ok) process.exitCode = 1;
 }
-
 main().catch((err) => {
   console.error(err);
   process.exit(1);

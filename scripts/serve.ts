@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const services = (asked.length > 0 ? asked : Object.keys(SERVICES)) as Service[];
   process.env.POWERTOOLS_SERVICE_NAME ??= services.length === 1 ? services[0] : 'storefront';
   await useLocalEnvironment();
-  const { startServer } = await import('../lambda/shared/http.js');
+  const { startServer } = await import('../lambda/shared/server.js');
   const builders: Record<Service, () => ReturnType<typeof import('../lambda/catalog/main.js').buildCatalogApp>> = {
     auth: async () => (await import('../lambda/auth/main.js')).buildAuthApp(),
     catalog: async () => (await import('../lambda/catalog/main.js')).buildCatalogApp(),

@@ -1,7 +1,7 @@
 import { AppError, conflict } from '#shared/errors.js';
 import { createApp, jsonBody } from '#shared/http.js';
 import { addHealth } from '#shared/health.js';
-import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '#shared/passwords.js';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '#shared/passwords.js';
 import type { TokenIssuer } from '#shared/tokens.js';
 import { credentialsSchema, loginSchema } from './domain.js';
 import type { UserRepository } from './users.js';
@@ -27,7 +27,7 @@ export function authApp({ users, tokens, ping }: AuthDeps) {
     const { email, password } = await jsonBody(c, loginSchema);
     const user = await users.findByEmail(email);
     // Unknown emails still pay for one hash, so timing does not reveal which accounts exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is wrong');
     return c.json(await tokens.issue(user.id));
   });

@@ -1,12 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Credentials as accepted by register and login: emails are compared lower-cased. */
 export const credentialsSchema = z.object({
-  email: z
-    .email('must be a valid email address')
-    .max(254)
-    .transform((e) => e.toLowerCase()),
-  password: z.string().min(8, 'must be at least 8 characters').max(256),
+  email: z.email('must be a valid email address').check(z.maxLength(254), z.toLowerCase()),
+  password: z.string().check(z.minLength(8, 'must be at least 8 characters'), z.maxLength(256)),
 });
 export type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -15,10 +12,6 @@ export type Credentials = z.infer<typeof credentialsSchema>;
  * wrong password of any length (or an email that is no account) is the same 401.
  */
 export const loginSchema = z.object({
-  email: z
-    .string('is required')
-    .min(1, 'is required')
-    .max(254)
-    .transform((e) => e.toLowerCase()),
-  password: z.string('is required').min(1, 'is required').max(256),
+  email: z.string('is required').check(z.minLength(1, 'is required'), z.maxLength(254), z.toLowerCase()),
+  password: z.string('is required').check(z.minLength(1, 'is required'), z.maxLength(256)),
 });

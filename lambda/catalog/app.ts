@@ -2,7 +2,8 @@ import { notFound } from '#shared/errors.js';
 import { pageKey, productKey } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, parse } from '#shared/http.js';
-import type { ReadThroughCache } from './cache.js';
+import type { Context } from 'hono';
+import type { CacheResult, ReadThroughCache } from './cache.js';
 import { decodeCursor, isProductId, listQuerySchema, toPage } from './domain.js';
 import type { ProductRepository } from './products.js';
 
@@ -11,6 +12,10 @@ export interface CatalogDeps {
   readonly cache: ReadThroughCache;
   readonly ping: () => Promise<unknown>;
 }
+
+/** The cached JSON as is when there is one (no parse and serialise per request), else the value. */
+const answer = (c: Context, result: CacheResult<unknown>) =>
+  result.json !== undefined ? c.body(result.json, 200, { 'content-type': 'application/json' }) : c.json(result.value);
 
 export function catalogApp({ products, cache, ping }: CatalogDeps) {
   const app = createApp();
@@ -21,26 +26,27 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
     const { limit, cursor } = parse(listQuerySchema, c.req.query());
     const afterId = cursor ? decodeCursor(cursor) : undefined;
     // One Redis round trip for a page: its key follows from the request alone.
-    const { value, hit } = await cache.get(pageKey(limit, afterId), async (from) => {
+    const result = await cache.get(pageKey(limit, afterId), async (from) => {
       const { value: rows, position } = await products.list(afterId, limit + 1, from);
       const page = toPage(rows, limit);
       return { value: page, position, productIds: page.items.map((p) => p.id), indexed: true };
     });
-    c.header('x-cache', hit ? 'hit' : 'miss');
-    return c.json(value);
+    c.header('x-cache', result.hit ? 'hit' : 'miss');
+    return answer(c, result);
   });
 
   app.get('/products/:id', async (c) => {
     // One product, one cache key, whatever the letter case of the request.
     const id = c.req.param('id').toLowerCase();
     if (!isProductId(id)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
-    const { value, hit } = await cache.get(productKey(id), async (from) => {
+    const result = await cache.get(productKey(id), async (from) => {
       const { value: product, position } = await products.get(id, from);
       return { value: product ?? null, position, productIds: [id], indexed: false };
     });
-    if (!value) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
-    c.header('x-cache', hit ? 'hit' : 'miss');
-    return c.json(value);
+    // A product known to be missing is cached as null.
+    if (result.json === 'null' || (result.json === undefined && !result.value)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
+    c.header('x-cache', result.hit ? 'hit' : 'miss');
+    return answer(c, result);
   });
   return app;
 }

@@ -1,7 +1,6 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
 import { fillIfFresh, type Loaded } from '#shared/catalog-cache.js';
-import { logger, metrics } from '#shared/observability.js';
+import { countMetric, logger } from '#shared/observability.js';
 import { guardOf, type RedisGuard, RedisSkipped } from '#shared/redis.js';
 import type { ReadFrom } from './products.js';
 
@@ -18,6 +17,21 @@ export interface CacheStats {
 export interface CacheResult<T> {
   readonly value: T;
   readonly hit: boolean;
+  /** On a hit, the cached JSON text: answer it as is rather than parse and serialise it again. */
+  readonly json?: string;
+}
+
+/** A hit whose value is parsed only when asked for. */
+function hitOf<T>(json: string): CacheResult<T> {
+  let parsed: { value: T } | undefined;
+  return {
+    hit: true,
+    json,
+    get value() {
+      parsed ??= { value: JSON.parse(json) as T };
+      return parsed.value;
+    },
+  };
 }
 
 const LOCK_TTL_MS = 3000;
@@ -49,7 +63,7 @@ export class ReadThroughCache {
     const cached = await this.safe((r) => r.get(key));
     if (cached !== undefined && cached !== null) {
       this.count('hits', 'CacheHit');
-      return { value: JSON.parse(cached) as T, hit: true };
+      return hitOf<T>(cached);
     }
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<CacheResult<T>>;
@@ -67,7 +81,7 @@ export class ReadThroughCache {
         for (let i = 0; i < LOCK_WAIT_STEPS; i++) {
           await new Promise((r) => setTimeout(r, LOCK_WAIT_STEP_MS));
           const v = await this.safe((r) => r.get(key));
-          if (v) return { value: JSON.parse(v) as T, hit: true };
+          if (v) return hitOf<T>(v);
           if (v === undefined) break;
         }
       }
@@ -99,6 +113,6 @@ export class ReadThroughCache {
 
   private count(stat: keyof CacheStats, metric: string): void {
     this.stats[stat]++;
-    metrics.addMetric(metric, MetricUnit.Count, 1);
+    countMetric(metric);
   }
 }

@@ -1,5 +1,5 @@
 import { isUuid } from '#shared/ids.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export interface Product {
   readonly id: string;
@@ -31,11 +31,13 @@ export function decodeCursor(cursor: string): string | undefined {
 }
 
 export const listQuerySchema = z.object({
-  limit: z.coerce.number().int('must be an integer').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100').default(20),
-  cursor: z
-    .string()
-    .optional()
-    .refine((c) => c === undefined || decodeCursor(c) !== undefined, 'is not a cursor this API returned'),
+  limit: z._default(
+    z.coerce
+      .number()
+      .check(z.multipleOf(1, 'must be an integer'), z.minimum(1, 'must be between 1 and 100'), z.maximum(100, 'must be between 1 and 100')),
+    20,
+  ),
+  cursor: z.optional(z.string().check(z.refine((c) => decodeCursor(c) !== undefined, 'is not a cursor this API returned'))),
 });
 
 /** Builds a page from `limit + 1` rows: the extra row only says there is a next page. */

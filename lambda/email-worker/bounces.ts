@@ -1,17 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { loadEnv } from '#shared/env.js';
+import * as z from 'zod/mini';
+import { loadEnv, nonEmpty } from '#shared/env.js';
 import { logger, metrics } from '#shared/observability.js';
 import { dynamoSuppressionList, type SuppressionList, type SuppressionReason } from './suppression.js';
 
-const recipients = z.array(z.object({ emailAddress: z.string().min(3) }));
+const recipients = z.array(z.object({ emailAddress: z.string().check(z.minLength(3)) }));
 /** The part of an SES event (configuration-set event publishing, or identity notification) we read. */
 const sesEvent = z.object({
-  eventType: z.string().optional(),
-  notificationType: z.string().optional(),
-  bounce: z.object({ bounceType: z.string(), bouncedRecipients: recipients }).optional(),
-  complaint: z.object({ complainedRecipients: recipients }).optional(),
+  eventType: z.optional(z.string()),
+  notificationType: z.optional(z.string()),
+  bounce: z.optional(z.object({ bounceType: z.string(), bouncedRecipients: recipients })),
+  complaint: z.optional(z.object({ complainedRecipients: recipients })),
 });
 
 /**
@@ -48,5 +48,5 @@ export function bounceRecorder(list: SuppressionList) {
   };
 }
 
-const env = loadEnv({ IDEMPOTENCY_TABLE: z.string().min(1) });
+const env = loadEnv({ IDEMPOTENCY_TABLE: nonEmpty() });
 export const handler = bounceRecorder(dynamoSuppressionList(env.IDEMPOTENCY_TABLE));

@@ -1,6 +1,6 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { z } from 'zod';
-import { loadEnv, redisEnv } from '#shared/env.js';
+import * as z from 'zod/mini';
+import { loadEnv, nonEmpty, redisEnv } from '#shared/env.js';
 import { initOnce } from '#shared/init.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { SendRateLimiter } from './rate-limiter.js';
@@ -10,10 +10,10 @@ import { emailWorker } from './worker.js';
 
 const env = loadEnv({
   ...redisEnv,
-  IDEMPOTENCY_TABLE: z.string().min(1),
-  EMAIL_SENDER: z.string().min(3),
-  EMAIL_RATE_PER_SECOND: z.coerce.number().positive(),
-  EMAIL_WORKER_CONCURRENCY: z.coerce.number().int().positive(),
+  IDEMPOTENCY_TABLE: nonEmpty(),
+  EMAIL_SENDER: nonEmpty(3),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().check(z.positive()),
+  EMAIL_WORKER_CONCURRENCY: z.coerce.number().check(z.multipleOf(1), z.positive()),
 });
 
 const worker = initOnce(async () =>

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv } from '#shared/env.js';
 import { logger } from '#shared/observability.js';
 import { migrate, readMigrations } from './migrations.js';
 
-const env = loadEnv({ ...dbEnv, MIGRATIONS_DIR: z.string().default('migrations') });
+const env = loadEnv({ ...dbEnv, MIGRATIONS_DIR: z._default(z.string(), 'migrations') });
 
 interface ProviderEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';

@@ -1,24 +1,28 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const createOrderSchema = z.object({
   items: z
     .array(
       z.object({
         // PostgreSQL prints UUIDs in lower case; the ids are compared with what it returns.
-        productId: z.string().min(1, 'is required').toLowerCase(),
-        quantity: z.number('must be a number').int('must be a positive integer').positive('must be a positive integer').max(1000),
+        productId: z.string().check(z.minLength(1, 'is required'), z.toLowerCase()),
+        quantity: z
+          .number('must be a number')
+          .check(z.multipleOf(1, 'must be a positive integer'), z.positive('must be a positive integer'), z.maximum(1000)),
       }),
     )
-    .min(1, 'must hold at least one item')
-    .max(50)
-    .superRefine((items, ctx) => {
-      const seen = new Set<string>();
-      items.forEach((item, i) => {
-        if (seen.has(item.productId))
-          ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'appears twice: one line per product' });
-        seen.add(item.productId);
-      });
-    }),
+    .check(
+      z.minLength(1, 'must hold at least one item'),
+      z.maxLength(50),
+      z.superRefine((items, ctx) => {
+        const seen = new Set<string>();
+        items.forEach((item, i) => {
+          if (seen.has(item.productId))
+            ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'appears twice: one line per product', input: item.productId });
+          seen.add(item.productId);
+        });
+      }),
+    ),
 });
 export type OrderRequest = z.infer<typeof createOrderSchema>;
 

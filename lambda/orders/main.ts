@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { databaseFromEnv } from '#shared/db.js';
-import { dbEnv, loadEnv, redisEnv, tokenEnv } from '#shared/env.js';
+import { dbEnv, loadEnv, positiveInt, redisEnv, tokenEnv } from '#shared/env.js';
 import { RecentWrites } from '#shared/recent-writes.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
@@ -12,8 +11,8 @@ import { makeExpireOrders } from './usecase.js';
 
 /** Stage config `orders` (runtime contract `ORDER_*`). */
 const orderEnv = {
-  ORDER_RESERVATION_TTL_SECONDS: z.coerce.number().int().positive(),
-  ORDER_MAX_OPEN_PER_USER: z.coerce.number().int().positive(),
+  ORDER_RESERVATION_TTL_SECONDS: positiveInt(900),
+  ORDER_MAX_OPEN_PER_USER: positiveInt(5),
 };
 
 async function ordersDeps() {

@@ -1,4 +1,4 @@
-import { startServer } from '#shared/http.js';
+import { startServer } from '#shared/server.js';
 import { buildOrdersApp } from './main.js';
 
 void startServer(buildOrdersApp());

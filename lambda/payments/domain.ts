@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { canonicalId } from '#shared/ids.js';
 
 export const paymentRequestSchema = z.object({
-  orderId: z.string().min(1, 'is required'),
-  paymentMethod: z.object({ token: z.string().min(1, 'is required').max(200) }),
+  orderId: z.string().check(z.minLength(1, 'is required')),
+  paymentMethod: z.object({ token: z.string().check(z.minLength(1, 'is required'), z.maxLength(200)) }),
 });
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 

@@ -1,7 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
-import { dbEnv, loadEnv, tokenEnv } from '#shared/env.js';
+import { dbEnv, loadEnv, nonEmpty, positiveInt, tokenEnv } from '#shared/env.js';
 import { RecentWrites } from '#shared/recent-writes.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
@@ -15,13 +15,13 @@ export async function buildPaymentsApp(provider: PaymentProvider = new SandboxPr
   const env = loadEnv({
     ...dbEnv,
     ...tokenEnv,
-    IDEMPOTENCY_TABLE: z.string().min(1),
-    EMAIL_QUEUE_URL: z.string().url(),
+    IDEMPOTENCY_TABLE: nonEmpty(),
+    EMAIL_QUEUE_URL: z.url(),
     // Optional: with Redis, orders reads a just-paid order from the primary (read-your-writes).
-    REDIS_HOST: z.string().optional(),
-    REDIS_PORT: z.coerce.number().int().positive().default(6379),
-    REDIS_TLS: z.enum(['true', 'false']).default('false'),
-    REDIS_AUTH_SECRET_ARN: z.string().optional(),
+    REDIS_HOST: z.optional(z.string()),
+    REDIS_PORT: positiveInt(6379),
+    REDIS_TLS: z._default(z.enum(['true', 'false']), 'false'),
+    REDIS_AUTH_SECRET_ARN: z.optional(z.string()),
   });
   const db = await databaseFromEnv(env);
   const recentWrites = env.REDIS_HOST ? new RecentWrites(await redisFromEnv({ ...env, REDIS_HOST: env.REDIS_HOST })) : undefined;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv } from '#shared/env.js';
 import { initOnce } from '#shared/init.js';
@@ -9,7 +9,7 @@ import { PaymentStore } from './store.js';
 
 // Built on the first invocation and rebuilt on the next if it failed, like the services' start-up.
 const relay = initOnce(async () => {
-  const env = loadEnv({ ...dbEnv, EMAIL_QUEUE_URL: z.string().url() });
+  const env = loadEnv({ ...dbEnv, EMAIL_QUEUE_URL: z.url() });
   return makeRelay(new PaymentStore(await databaseFromEnv(env)), sqsJobQueue(env.EMAIL_QUEUE_URL));
 });
 

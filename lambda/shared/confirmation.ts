@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The order-confirmation job (payments produce it, the email worker consumes it): everything the email needs, so the worker never reads the database. */
 export interface ConfirmationJob {
@@ -11,14 +11,14 @@ export interface ConfirmationJob {
 }
 
 export const confirmationJobSchema = z.object({
-  jobId: z.string().min(1),
-  orderId: z.string().min(1),
+  jobId: z.string().check(z.minLength(1)),
+  orderId: z.string().check(z.minLength(1)),
   to: z.email(),
-  totalCents: z.number().int().nonnegative(),
-  currency: z.string().length(3),
+  totalCents: z.int().check(z.nonnegative()),
+  currency: z.string().check(z.length(3)),
   items: z
-    .array(z.object({ name: z.string(), quantity: z.number().int().positive(), unitPriceCents: z.number().int().nonnegative() }))
-    .min(1),
+    .array(z.object({ name: z.string(), quantity: z.int().check(z.positive()), unitPriceCents: z.int().check(z.nonnegative()) }))
+    .check(z.minLength(1)),
 });
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;

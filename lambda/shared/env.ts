@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './validation.js';
 
 /** Thrown at start-up when the environment lacks what a service needs. */
 export class ConfigError extends Error {
@@ -12,7 +13,7 @@ export class ConfigError extends Error {
  * Reads and checks the environment once, at start-up: a missing or malformed variable fails the
  * container with one message per variable, instead of a confusing error on the first request.
  */
-export function loadEnv<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<T>> {
+export function loadEnv<T extends z.core.$ZodLooseShape>(shape: T, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodMiniObject<T>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(
@@ -23,24 +24,29 @@ export function loadEnv<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessEn
   );
 }
 
+/** A variable that must be set and not empty. */
+export const nonEmpty = (min = 1) => z.string().check(z.minLength(min));
+/** A positive whole number (a port, a TTL), with its default. */
+export const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.multipleOf(1), z.positive()), fallback);
+
 /** Variables shared by the services that talk to PostgreSQL (runtime contract `DB_*`). */
 export const dbEnv = {
-  DB_WRITER_HOST: z.string().min(1),
-  DB_READER_HOSTS: z.string().optional(),
-  DB_PORT: z.coerce.number().int().positive().default(5432),
-  DB_NAME: z.string().min(1),
-  DB_SECRET_ARN: z.string().min(1),
-  DB_SSL: z.enum(['require', 'disable']).default('require'),
+  DB_WRITER_HOST: nonEmpty(),
+  DB_READER_HOSTS: z.optional(z.string()),
+  DB_PORT: positiveInt(5432),
+  DB_NAME: nonEmpty(),
+  DB_SECRET_ARN: nonEmpty(),
+  DB_SSL: z._default(z.enum(['require', 'disable']), 'require'),
   // Lambda's own variable: it sizes the pools (one request at a time there, many in a container).
-  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
 };
 
 /** Variables of the services that use Redis (runtime contract `REDIS_*`). */
 export const redisEnv = {
-  REDIS_HOST: z.string().min(1),
-  REDIS_PORT: z.coerce.number().int().positive().default(6379),
-  REDIS_TLS: z.enum(['true', 'false']).default('false'),
-  REDIS_AUTH_SECRET_ARN: z.string().optional(),
+  REDIS_HOST: nonEmpty(),
+  REDIS_PORT: positiveInt(6379),
+  REDIS_TLS: z._default(z.enum(['true', 'false']), 'false'),
+  REDIS_AUTH_SECRET_ARN: z.optional(z.string()),
 };
 
-export const tokenEnv = { TOKEN_SECRET_ARN: z.string().min(1) };
+export const tokenEnv = { TOKEN_SECRET_ARN: nonEmpty() };

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { AppError, errorBody, validationError } from './errors.js';
+import './validation.js';
 import { initOnce } from './init.js';
-import { logger, metrics, withRequestLogger } from './observability.js';
+import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,37 +22,37 @@ export function createApp(): Hono {
   app.use('*', async (c, next) => {
     const lambdaContext = (c.env as { requestContext?: { requestId?: string } } | undefined)?.requestContext;
     const correlationId = c.req.header('x-correlation-id') ?? lambdaContext?.requestId ?? randomUUID();
-    await withRequestLogger({ correlationId }, async () => {
-      const started = performance.now();
-      await next();
-      c.header('x-correlation-id', correlationId);
-      logger.info('request', {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        durationMs: Math.round(performance.now() - started),
-      });
+    const started = performance.now();
+    // Set before the handler runs, the header is part of the response it builds; set after, it
+    // would make the Node adapter turn its light response into a full fetch Response and stream it.
+    c.header('x-correlation-id', correlationId);
+    await withRequestLogger({ correlationId }, next);
+    logAccess({
+      correlationId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - started),
     });
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody(new AppError(413, 'PAYLOAD_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json(errorBody(new AppError(413, 'PAYLOAD_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
+  });
+  // A GET or HEAD has no body to limit; asking the Node adapter for one builds a full fetch Request.
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.notFound((c) => c.json(errorBody(new AppError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);
     logger.error('unhandled fault', err);
-    metrics.addMetric('Faults', MetricUnit.Count, 1);
+    countMetric('Faults');
     return c.json(errorBody(new AppError(500, 'INTERNAL', 'Something went wrong on our side; try again')), 500);
   });
   return app;
 }
 
 /** The request's JSON body, checked against `schema`; 400 naming each bad field otherwise. */
-export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+export async function jsonBody<S extends z.ZodMiniType>(c: Context, schema: S): Promise<z.infer<S>> {
   let raw: unknown;
   try {
     raw = JSON.parse(await c.req.text());
@@ -64,7 +63,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
 }
 
 /** Checks a value (query, params, body) against `schema`; 400 naming each bad field otherwise. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+export function parse<S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw validationError(result.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : 'body', problem: i.message })));
@@ -84,7 +83,7 @@ export function lambdaHandler(source: AppSource) {
     try {
       return await proxy(event, context);
     } finally {
-      metrics.publishStoredMetrics();
+      publishMetrics();
     }
   };
 }
@@ -100,35 +99,4 @@ export function withoutPathPrefix(request: Request, prefix: string | undefined):
   if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return request;
   url.pathname = url.pathname.slice(prefix.length) || '/';
   return new Request(url, request);
-}
-
-/** The container entry of an app: an HTTP server on `PORT` (default 8080), routing without `STAGE_PATH_PREFIX`. */
-export async function startServer(source: AppSource, port = Number(process.env.PORT ?? 8080)) {
-  // Listen at once; a request that arrives while the app is still being built (secrets, pools) waits
-  // for it instead of being refused. Behind an ALB with health checks nothing reaches a task that
-  // early; behind one without (the local emulator registers a task the moment it starts) a
-  // replacement task then costs latency, not errors. A build that fails ends the process.
-  const ready = Promise.resolve(typeof source === 'function' ? source() : source);
-  ready.catch((err: unknown) => {
-    logger.error('start-up failed', err as Error);
-    process.exit(1);
-  });
-  const prefix = process.env.STAGE_PATH_PREFIX;
-  const server = serve({
-    fetch: async (request, env) => (await ready).fetch(withoutPathPrefix(request, prefix), env),
-    port,
-    hostname: process.env.HOST ?? '0.0.0.0',
-  });
-  logger.info('listening', { port });
-  // No invocation ends here to flush EMF metrics: publish them every minute, and on the way out.
-  const flush = setInterval(() => metrics.publishStoredMetrics(), 60_000);
-  flush.unref();
-  const stop = () => {
-    clearInterval(flush);
-    metrics.publishStoredMetrics();
-    server.close(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  return server;
 }

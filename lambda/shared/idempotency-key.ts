@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parse } from './http.js';
 import { idempotencyKeySchema } from './ids.js';
 

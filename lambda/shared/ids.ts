@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** PostgreSQL's `uuid` text form, in any case (no version-bit check: PostgreSQL makes none). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,6 +14,8 @@ export const canonicalId = (raw: string): string | undefined => (UUID.test(raw) 
 /** `Idempotency-Key` (POST /orders, POST /payments): 8–128 visible ASCII characters. */
 export const idempotencyKeySchema = z
   .string('is required')
-  .min(8, 'must be 8 to 128 characters')
-  .max(128, 'must be 8 to 128 characters')
-  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters');
+  .check(
+    z.minLength(8, 'must be 8 to 128 characters'),
+    z.maxLength(128, 'must be 8 to 128 characters'),
+    z.regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
+  );

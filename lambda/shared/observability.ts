@@ -1,31 +1,79 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** Keys of the request being served (its correlation id), for every line logged while it runs. */
+const requestKeys = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /**
- * One logger, metrics and tracer per process. Service name and namespace come from the standard
+ * Powertools' logger, adding the current request's keys to each line it writes. A container serves
+ * requests concurrently, so request keys cannot be appended to the one shared instance (another
+ * request would log with them, or remove them mid-request); a child logger per request gives each
+ * its own, but building one (option parsing, environment reads, deep merges) cost more than the
+ * request itself. Here the request carries only its keys, and a line looks them up when written.
+ */
+class RequestAwareLogger extends Logger {
+  protected override processLogItem(logLevel: number, input: LogItemMessage, extraInput: LogItemExtraInput): void {
+    const keys = requestKeys.getStore();
+    super.processLogItem(logLevel, input, keys === undefined ? extraInput : ([...extraInput, keys] as LogItemExtraInput));
+  }
+}
+
+/**
+ * One logger per process. Service name and namespace come from the standard
  * `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_METRICS_NAMESPACE` variables.
  */
-const processLogger = new Logger();
-const requestLogger = new AsyncLocalStorage<Logger>();
+export const logger: Logger = new RequestAwareLogger();
+
+const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'service_undefined';
+const SAMPLING_RATE = Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? 0);
+/** Powertools' numeric INFO level. */
+const INFO = 12;
 
 /**
- * The process's logger, or, inside `withRequestLogger`, that request's child logger. A container
- * serves requests concurrently, so request keys (the correlation id) cannot be appended to one
- * shared instance: another request would log with them, or remove them mid-request.
+ * The one access-log line per request, at INFO, in the shape of Powertools' lines (level, message,
+ * timestamp, service, sampling_rate, xray_trace_id, then the fields), written straight to stdout as
+ * Powertools writes. Hand-written for this one line: through the Logger it cost ~16 µs (a LogItem,
+ * attribute merges, a JSON.stringify driven by a replacer, a Console), the largest single cost of a
+ * cached read; this costs ~3 µs. It follows the logger's level, so `POWERTOOLS_LOG_LEVEL=WARN` mutes it.
  */
-export const logger: Logger = new Proxy(processLogger, {
-  get(target, property) {
-    const current = requestLogger.getStore() ?? target;
-    const value: unknown = Reflect.get(current, property, current);
-    return typeof value === 'function' ? value.bind(current) : value;
-  },
-});
+export function logAccess(fields: Readonly<Record<string, string | number>>): void {
+  if (logger.level > INFO) return;
+  const trace = process.env._X_AMZN_TRACE_ID;
+  const line = {
+    level: 'INFO',
+    message: 'request',
+    timestamp: new Date().toISOString(),
+    service: SERVICE,
+    sampling_rate: SAMPLING_RATE,
+    xray_trace_id: trace === undefined ? undefined : /Root=([^;]+)/.exec(trace)?.[1],
+    ...fields,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
 
 /** Runs `fn` with `logger` adding `keys` to every line it writes, for this request only. */
-export function withRequestLogger<T>(keys: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  return requestLogger.run(processLogger.createChild({ persistentKeys: keys }), fn);
+export function withRequestLogger<T>(keys: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
+  return requestKeys.run(keys, fn);
 }
+
 export const metrics = new Metrics({ defaultDimensions: { stage: process.env.STAGE ?? 'default' } });
-export const tracer = new Tracer({ enabled: process.env.AWS_XRAY_DAEMON_ADDRESS !== undefined });
+
+const counts = new Map<string, number>();
+
+/**
+ * Counts one event (a cache hit) in memory; `publishMetrics` emits each count as one value. Adding
+ * a metric value per request made Powertools serialise and print an EMF document every hundred
+ * requests; the Sum CloudWatch shows is the same.
+ */
+export function countMetric(name: string, by = 1): void {
+  counts.set(name, (counts.get(name) ?? 0) + by);
+}
+
+/** Emits the counts and every stored metric (end of an invocation, or the container's flush). */
+export function publishMetrics(): void {
+  for (const [name, value] of counts) metrics.addMetric(name, MetricUnit.Count, value);
+  counts.clear();
+  metrics.publishStoredMetrics();
+}

@@ -1,6 +1,4 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,7 +8,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
+import { serverBundle } from './bundling.js';
 
 /** Port every service's `server.ts` listens on (runtime contract: `PORT`, default 8080). */
 export const CONTAINER_PORT = 8080;
@@ -219,35 +217,8 @@ export class ContainerService extends Construct implements iam.IGrantable, ec2.I
 
 /**
  * Bundles `entry` into one ESM file beside the Dockerfile and returns the directory, the image's
- * build context. The directory name is the hash of the output, so an unchanged bundle keeps its
- * asset hash and a stale directory (older bundle or Dockerfile) is never reused.
+ * build context (`bundling.ts`: rebuilt whenever an input changes, named by the hash of the inputs).
  */
 function bundleServer(entry: string): string {
-  const result = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    outfile: 'index.mjs',
-    write: false,
-    logLevel: 'error',
-    // pg's optional native binding, required lazily and never used. Unlike the Lambda bundle,
-    // the AWS SDK is bundled: the Node image does not ship it.
-    external: ['pg-native'],
-    // Bundled CommonJS dependencies (pg, ioredis) still call require() for Node built-ins.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  const dockerfile = fs.readFileSync(path.join(DOCKERFILE_DIR, 'Dockerfile'));
-  const hash = crypto.createHash('sha256').update(dockerfile);
-  for (const file of result.outputFiles) hash.update(file.contents);
-  const dir = path.join(os.tmpdir(), 'storefront-container', hash.digest('hex').slice(0, 16));
-  if (!fs.existsSync(path.join(dir, 'Dockerfile'))) {
-    fs.mkdirSync(dir, { recursive: true });
-    for (const file of result.outputFiles) fs.writeFileSync(path.join(dir, path.basename(file.path)), file.contents);
-    fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
-  }
-  return dir;
+  return serverBundle(entry, { Dockerfile: fs.readFileSync(path.join(DOCKERFILE_DIR, 'Dockerfile')) });
 }

@@ -3,9 +3,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaBundle } from './bundling.js';
 import { runbook } from './runbook.js';
 
 /** Namespace of every custom metric the services emit (Powertools metrics). */
@@ -111,7 +111,7 @@ export interface ServiceFunctionProps {
  * deployments are on, the function otherwise.
  */
 export class ServiceFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** The function or its `live` alias: integrate, subscribe and grant invoke on this. */
   readonly invokable: lambda.IFunction;
   readonly logGroup: logs.LogGroup;
@@ -123,7 +123,6 @@ export class ServiceFunction extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
-    const extraFiles = props.extraFiles ?? [];
     // Outbound is opened explicitly: HTTPS to AWS APIs here, the database and cache by their consumers.
     const securityGroup = props.vpc
       ? new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -133,9 +132,10 @@ export class ServiceFunction extends Construct {
         })
       : undefined;
     securityGroup?.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (Secrets Manager, SQS, SES, DynamoDB, X-Ray)');
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      // Built with esbuild at synth, from source, and reused while its inputs are unchanged (bundling.ts).
+      code: lambda.Code.fromAsset(lambdaBundle(props.entry, { bundleAwsSdk: props.bundleAwsSdk, extraDirs: props.extraFiles })),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -152,24 +152,6 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        // The SDK v3 is in the runtime; everything else (Powertools, pg, ioredis, zod) is bundled.
-        // pg-native is pg's optional native binding, never used here.
-        externalModules: props.bundleAwsSdk ? ['pg-native'] : ['@aws-sdk/*', 'pg-native'],
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        ...(extraFiles.length > 0
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  extraFiles.map(([from, to]) => `mkdir -p "${outputDir}/${to}" && cp -R "${inputDir}/${from}/." "${outputDir}/${to}/"`),
-              },
-            }
-          : {}),
       },
     });
 

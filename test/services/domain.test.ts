@@ -2,7 +2,7 @@ import { credentialsSchema } from '../../lambda/auth/domain';
 import { decodeCursor, encodeCursor, isProductId, listQuerySchema, toPage, type Product } from '../../lambda/catalog/domain';
 import { createOrderSchema, priceOrder, type PricedProduct } from '../../lambda/orders/domain';
 import { ConfigError, dbEnv, loadEnv } from '../../lambda/shared/env';
-import { hashPassword, verifyPassword } from '../../lambda/shared/passwords';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../lambda/shared/passwords';
 import { bearerToken, tokenIssuer, TOKEN_TTL_SECONDS } from '../../lambda/shared/tokens';
 
 /** Pure rules: no database, no Redis, no AWS, no mocks. */
@@ -171,6 +171,16 @@ describe('tokens and passwords', () => {
     expect(bearerToken('Bearer abc.def')).toBe('abc.def');
     expect(bearerToken('Basic abc')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+  });
+  test('the dummy hash for unknown emails costs what a real one does: same scheme, parameters and length', async () => {
+    const [scheme, n, r, p, salt, hash] = (await hashPassword('any password at all')).split('$');
+    const dummy = DUMMY_HASH.split('$');
+    expect(dummy.slice(0, 4)).toEqual([scheme, n, r, p]);
+    expect([Buffer.from(dummy[4], 'base64').length, Buffer.from(dummy[5], 'base64').length]).toEqual([
+      Buffer.from(salt, 'base64').length,
+      Buffer.from(hash, 'base64').length,
+    ]);
+    expect(await verifyPassword('any password at all', DUMMY_HASH)).toBe(false);
   });
   test('scrypt hashes are salted and verify only the right password', async () => {
     const [a, b] = await Promise.all([hashPassword('correct horse'), hashPassword('correct horse')]);

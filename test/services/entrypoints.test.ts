@@ -7,7 +7,7 @@ import { buildCatalogApp } from '../../lambda/catalog/main.js';
 import { handler as ordersHandler } from '../../lambda/orders/handler.js';
 import { buildOrdersApp } from '../../lambda/orders/main.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
-import { startServer } from '#shared/http.js';
+import { startServer } from '#shared/server.js';
 import { proxyEvent } from '../support/http.js';
 
 /**

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createApp, lambdaHandler, startServer, withoutPathPrefix } from '#shared/http.js';
-import { logger } from '#shared/observability.js';
+import { createApp, lambdaHandler, withoutPathPrefix } from '#shared/http.js';
+import { startServer } from '#shared/server.js';
+import { countMetric, logger, publishMetrics } from '#shared/observability.js';
 import { proxyEvent } from '../support/http.js';
 
 /** The JSON log lines written while `fn` runs (Powertools writes one line per entry to stdout). */
@@ -71,6 +72,66 @@ describe('the shared HTTP entry', () => {
     } finally {
       server.close();
     }
+  });
+
+  test('one access line per request, in the shape of the Powertools lines, muted above INFO', async () => {
+    const app = createApp();
+    app.get('/thing', (c) => c.json({ ok: true }));
+    const handler = lambdaHandler(app);
+    const lines = await logLines(async () => {
+      const res = await handler(proxyEvent('GET', '/thing', { headers: { 'x-correlation-id': 'access-1' } }), {} as never);
+      expect(res.multiValueHeaders?.['x-correlation-id']).toEqual(['access-1']);
+    });
+    const access = lines.filter((l) => l.message === 'request');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toEqual({
+      level: 'INFO',
+      message: 'request',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      service: expect.any(String),
+      sampling_rate: 0,
+      correlationId: 'access-1',
+      method: 'GET',
+      path: '/thing',
+      status: 200,
+      durationMs: expect.any(Number),
+    });
+    // The same keys, in the same order, as a line the Powertools logger writes.
+    const viaLogger = (await logLines(async () => logger.info('request', { correlationId: 'x' }))).find((l) => l.message === 'request')!;
+    expect(Object.keys(access[0]).slice(0, 6)).toEqual(Object.keys(viaLogger).slice(0, 6));
+
+    const level = logger.getLevelName();
+    logger.setLogLevel('WARN');
+    const muted: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (muted.push(String(chunk)), true));
+    try {
+      await handler(proxyEvent('GET', '/thing'), {} as never);
+    } finally {
+      spy.mockRestore();
+      logger.setLogLevel(level);
+    }
+    expect(muted.filter((l) => l.includes('"message":"request"'))).toEqual([]);
+  });
+
+  test('counted metrics leave as one EMF value each, their sum, when metrics are published', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      for (let i = 0; i < 250; i++) countMetric('CacheHit');
+      countMetric('CacheMiss');
+      // Counting writes nothing: no EMF document per hundred requests any more.
+      expect(lines).toEqual([]);
+      publishMetrics();
+      publishMetrics(); // nothing new: the counts were emitted once
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ CacheHit: 250, CacheMiss: 1 });
   });
 
   test('a Lambda whose app failed to build retries the build on the next invocation', async () => {

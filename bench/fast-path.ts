@@ -1,0 +1,141 @@
+import autocannon from 'autocannon';
+import { useLocalEnvironment } from '../scripts/local-env.js';
+import { machine, median, recordFigure, writeSection } from './support/report.js';
+import { type RunningServer, serverFile, startNode } from './support/server.js';
+
+/**
+ * `npm run bench:fast-path`: the cached catalog reads through the entry a Fargate task runs (the
+ * esbuild bundle of `lambda/catalog/server.ts`, `node --enable-source-maps`, default log level,
+ * metrics on) against the floor, a bare Node `http` server doing the same Redis reads
+ * (bench/support/floor-server.ts). One autocannon run per side, alternating A B A B, so a busy
+ * neighbour on the shared machine hits both sides alike. Exits non-zero when a target is missed.
+ */
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION_S = Number(process.env.DURATION ?? 6);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const WARMUP_S = 3;
+const PORT = Number(process.env.BENCH_PORT ?? 8190);
+const MIN_THROUGHPUT_RATIO = 0.6;
+const MAX_P99_RATIO = 2;
+
+interface Run {
+  readonly rps: number;
+  readonly p99: number;
+}
+
+async function load(url: string, paths: readonly string[], duration = DURATION_S): Promise<Run> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
+  });
+  if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
+    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
+  }
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+async function main(): Promise<void> {
+  await useLocalEnvironment();
+  const started = machine();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    POWERTOOLS_SERVICE_NAME: 'catalog',
+    // As in production: request logs at the default level, EMF metrics on (to the discarded stdout).
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: undefined,
+    // The floor never refills the cache: keep what the app cached for the whole run.
+    CACHE_TTL_SECONDS: '3600',
+  };
+  const servers: RunningServer[] = [];
+  try {
+    const app = await startNode(serverFile('lambda/catalog/server.ts'), PORT, env, { flags: ['--enable-source-maps'] });
+    servers.push(app);
+    const floor = await startNode(serverFile('bench/support/floor-server.ts'), PORT + 1, env, { probe: '/products' });
+    servers.push(floor);
+
+    const ids = ((await (await fetch(`${app.url}/products?limit=100`)).json()) as { items: Array<{ id: string }> }).items.map((p) => p.id);
+    if (ids.length < 20) throw new Error(`Only ${ids.length} products: run 'npm run db:seed' first`);
+    const scenarios = [
+      {
+        key: 'catalog.containerProductReadRps',
+        name: '`GET /products/{id}` (24 products in turn)',
+        paths: ids.map((id) => `/products/${id}`),
+      },
+      { key: 'catalog.containerPageReadRps', name: '`GET /products?limit=20`', paths: ['/products?limit=20'] },
+    ];
+    // Warm the cache, then check both sides answer the same JSON, from the cache.
+    for (const { paths } of scenarios) {
+      for (const p of paths) await (await fetch(`${app.url}${p}`)).arrayBuffer();
+      for (const p of paths) {
+        const [a, b] = await Promise.all([fetch(`${app.url}${p}`), fetch(`${floor.url}${p}`)]);
+        if (a.headers.get('x-cache') !== 'hit') throw new Error(`${p} is not served from the cache`);
+        const [ja, jb] = await Promise.all([a.json(), b.json()]);
+        if (JSON.stringify(ja) !== JSON.stringify(jb)) throw new Error(`${p}: the floor answers different JSON`);
+      }
+    }
+
+    const lines: string[] = [];
+    let failed = false;
+    for (const { key, name, paths } of scenarios) {
+      const rows: Array<{ app: Run; floor: Run }> = [];
+      // Not recorded: lets V8 optimise both servers' hot paths before the first measured run.
+      await load(app.url, paths, WARMUP_S);
+      await load(floor.url, paths, WARMUP_S);
+      for (let round = 0; round < ROUNDS; round++) {
+        const a = await load(app.url, paths);
+        const b = await load(floor.url, paths);
+        rows.push({ app: a, floor: b });
+        console.log(`${name} round ${round + 1}: app ${a.rps.toFixed(0)}/s p99 ${a.p99} ms, floor ${b.rps.toFixed(0)}/s p99 ${b.p99} ms`);
+      }
+      const tput = rows.map((r) => r.app.rps / r.floor.rps);
+      // p99 of 1 ms vs 0 ms is not a ratio: autocannon reports whole milliseconds, so floor at 1.
+      const p99 = rows.map((r) => r.app.p99 / Math.max(1, r.floor.p99));
+      const ok = median(tput) >= MIN_THROUGHPUT_RATIO && median(p99) <= MAX_P99_RATIO;
+      recordFigure(key, {
+        value: Math.round(median(rows.map((r) => r.app.rps))),
+        unit: 'requests/s',
+        what: `${name} on one container process (one Node event loop) of the catalog, warm cache, ${CONNECTIONS} connections, on this machine`,
+        by: 'npm run bench:fast-path',
+      });
+      failed ||= !ok;
+      lines.push(
+        `### ${name}`,
+        '',
+        '| round | app req/s | floor req/s | throughput ratio | app p99 | floor p99 | p99 ratio |',
+        '|---|---|---|---|---|---|---|',
+        ...rows.map(
+          (r, i) =>
+            `| ${i + 1} | ${r.app.rps.toFixed(0)} | ${r.floor.rps.toFixed(0)} | ${tput[i].toFixed(2)} | ${r.app.p99} ms | ${r.floor.p99} ms | ${p99[i].toFixed(2)}× |`,
+        ),
+        `| **median (min–max)** | ${median(rows.map((r) => r.app.rps)).toFixed(0)} | ${median(rows.map((r) => r.floor.rps)).toFixed(0)} | **${median(tput).toFixed(2)}** (${Math.min(...tput).toFixed(2)}–${Math.max(...tput).toFixed(2)}) | | | **${median(p99).toFixed(2)}×** (${Math.min(...p99).toFixed(2)}–${Math.max(...p99).toFixed(2)}) |`,
+        '',
+        `Target: throughput ratio ≥ ${MIN_THROUGHPUT_RATIO}, p99 ratio ≤ ${MAX_P99_RATIO}× (medians over rounds): **${ok ? 'met' : 'MISSED'}**.`,
+        '',
+      );
+    }
+    const text = [
+      `Measured ${started} by \`npm run bench:fast-path\` (bench/fast-path.ts): autocannon, ${CONNECTIONS} connections,`,
+      `${DURATION_S} s per run, ${ROUNDS} rounds alternating app and floor. **app**: the container bundle of`,
+      '`lambda/catalog/server.ts` as the image runs it (`node --enable-source-maps index.mjs`, `NODE_ENV=production`),',
+      'INFO access log line per request with its correlation id, EMF cache metrics on, warm cache. **floor**:',
+      '`bench/support/floor-server.ts`, bare Node `http` + ioredis doing the same Redis GETs and returning the cached',
+      'JSON as is. Both write to a discarded stdout and share the Redis instance; autocannon runs on the same 2 cores.',
+      '',
+      ...lines,
+    ].join('\n');
+    console.log(`\n${text}`);
+    writeSection('Cached read: container entry against its floor', text);
+    if (failed) process.exitCode = 1;
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

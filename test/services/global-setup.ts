@@ -13,7 +13,8 @@ export default async function globalSetup(): Promise<void> {
   const run = `${Date.now().toString(36)}${process.pid}`;
   const database = `storefront_test_${run}`;
   Object.assign(process.env, EMULATOR_ENV);
-  ensureMiniStack();
+  // Recorded for the teardown: `npm test` stops an emulator it started, and only that one.
+  if (ensureMiniStack()) process.env.TEST_STARTED_MINISTACK = '1';
   await createMigratedDatabase(database);
 
   const secrets = new SecretsManagerClient({});

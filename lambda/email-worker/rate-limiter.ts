@@ -37,12 +37,12 @@ local limit = tonumber(ARGV[1]) - tonumber(ARGV[3]) * tonumber(redis.call('GET',
 if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[2])
   local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
-  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + 1000))
+  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + tonumber(ARGV[4])))
   return {1, now}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 if not oldest then return {0, 50} end
-return {0, tonumber(oldest) + 1000 - now}`;
+return {0, tonumber(oldest) + tonumber(ARGV[4]) - now}`;
 
 /**
  * Run once by an instance that sent on its local share and reaches Redis again. The first to come
@@ -62,7 +62,7 @@ for i = 4, #ARGV do
 end
 if #ARGV >= 4 then
   local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
-  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + 1000))
+  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + 2000))
 end
 return 0`;
 
@@ -90,6 +90,8 @@ const REJOIN_WINDOW_MS = 5_000;
 export class SendRateLimiter {
   /** Milliseconds between two sends. */
   readonly intervalMs: number;
+  /** The sliding window ADMIT keeps: `perSecond` intervals, a second and the spacing's 5 %. */
+  private readonly windowMs: number;
   /** Milliseconds between two sends of this instance without Redis. */
   readonly localIntervalMs: number;
   /** Sends that went out on the local fallback (Redis unreachable). */
@@ -118,6 +120,7 @@ export class SendRateLimiter {
     private readonly instances = 1,
   ) {
     this.intervalMs = sendIntervalMs(perSecond);
+    this.windowMs = this.intervalMs * perSecond;
     this.localPerSecond = Math.floor(perSecond / instances);
     this.localIntervalMs = this.localPerSecond >= 1 ? sendIntervalMs(this.localPerSecond) : this.intervalMs * instances;
     // Its own breaker: the limiter probes a lost Redis more often than the cache does.
@@ -146,7 +149,7 @@ export class SendRateLimiter {
       const [admitted, value] = (await this.call(
         ADMIT,
         [`${this.key}:window`, `${this.key}:local`],
-        [this.perSecond, randomUUID(), this.localPerSecond, this.intervalMs * this.perSecond],
+        [this.perSecond, randomUUID(), this.localPerSecond, this.windowMs],
       )) as [number, number];
       if (admitted === 1) return value;
       await sleep(value);
@@ -174,7 +177,7 @@ export class SendRateLimiter {
 
   private async rejoin(): Promise<void> {
     const now = Date.now();
-    const ages = this.localSends.filter((t) => now - t < 1000).map((t) => now - t);
+    const ages = this.localSends.filter((t) => now - t < this.windowMs).map((t) => now - t);
     await this.call(
       REJOIN,
       [`${this.key}:window`, `${this.key}:local`],
@@ -191,7 +194,11 @@ export class SendRateLimiter {
    * than draining at the local share. Undefined: try again.
    */
   private async acquireLocally(): Promise<number | undefined> {
-    if (this.rejoining) return this.rejoining.then(() => undefined);
+    if (this.rejoining)
+      return this.rejoining.then(
+        () => undefined,
+        () => undefined,
+      );
     const now = Date.now();
     if (!this.local) {
       // Up to `perSecond` sends were admitted through Redis in the second before it stopped
@@ -204,7 +211,7 @@ export class SendRateLimiter {
     this.fallbacks++;
     metrics.addMetric('EmailLimiterFallback', MetricUnit.Count, 1);
     this.localNextFree = slot + this.localIntervalMs;
-    this.localSends = [...this.localSends.filter((t) => now - t < 1000), slot];
+    this.localSends = [...this.localSends.filter((t) => now - t < this.windowMs), slot];
     await sleep(slot - now);
     return slot;
   }

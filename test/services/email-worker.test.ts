@@ -245,6 +245,20 @@ describe('drill 11: email under faults', () => {
     expect(maxPerSecond(admitted)).toBeLessThanOrEqual(10);
   }, 30_000);
 
+  test('without Redis an instance keeps to the integer part of its share in any second (10/s over 4: 2, never 3)', async () => {
+    const down = createRedis({ host: '127.0.0.1', port: 1, tls: false });
+    redises.push(down);
+    down.on('error', () => undefined);
+    const limiter = new SendRateLimiter(down, 10, `email:slot:${randomUUID()}`, 4);
+    const asked = Date.now();
+    const admitted = await Promise.all(Array.from({ length: 6 }, () => limiter.acquire()));
+    // 2.5/s spaced evenly would let 3 into one second (0, 420, 840 ms): 12 in all across 4 instances.
+    expect(maxPerSecond(admitted)).toBeLessThanOrEqual(2);
+    expect(limiter.fallbacks).toBe(6);
+    // The first local send waits out the window Redis may have filled just before it went away.
+    expect(Math.min(...admitted) - asked).toBeGreaterThanOrEqual(1_000);
+  }, 30_000);
+
   test('Redis hangs (SIGSTOP) in the middle of a backlog: no job fails, the sends go on at the local shares, no 1-second window above the limit', async () => {
     // Two instances at 10/s in all, on a Redis of this test's own that freezes for 3 s.
     const own = await startRedisServer();

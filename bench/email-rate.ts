@@ -3,7 +3,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { Redis } from 'ioredis';
 import { connectRedis, createRedis } from '../lambda/shared/redis.js';
-import { SendRateLimiter } from '../lambda/email-worker/rate-limiter.js';
+import { LIMITER_PROBE_MS, SendRateLimiter } from '../lambda/email-worker/rate-limiter.js';
 import { type EmailSender, sesSender } from '../lambda/email-worker/sender.js';
 import { dynamoSuppressionList } from '../lambda/email-worker/suppression.js';
 import { emailWorker } from '../lambda/email-worker/worker.js';
@@ -44,6 +44,12 @@ const counted = (inner: EmailSender): EmailSender => ({
 
 /** Sends per second over a run of timestamps (ms): intervals between the first and the last. */
 const rateOf = (stamps: readonly number[]) => (stamps.length - 1) / ((Math.max(...stamps) - Math.min(...stamps)) / 1000);
+/**
+ * Sends per second from `fromMs` to the last send: after a stall, the time Redis takes to be found
+ * again counts, and sends released together when the shared window frees up cannot make a short
+ * run look faster than the limit.
+ */
+const rateSince = (fromMs: number, stamps: readonly number[]) => stamps.length / ((Math.max(...stamps) - fromMs) / 1000);
 
 /**
  * Freezes the bench's own redis-server (SIGSTOP, then SIGCONT `seconds` later), `atMs` from now:
@@ -98,7 +104,9 @@ async function main(): Promise<void> {
   );
 
   const limiterKey = `email:bench-slot:${prefix}`;
-  const redises = Array.from({ length: CONSUMERS }, () => createRedis({ host: '127.0.0.1', port: REDIS_PORT, tls: false }));
+  const redises = Array.from({ length: CONSUMERS }, () =>
+    createRedis({ host: '127.0.0.1', port: REDIS_PORT, tls: false, reconnectMaxMs: LIMITER_PROBE_MS }),
+  );
   await Promise.all(redises.map((r) => connectRedis(r)));
   const startedAt = Date.now();
   // In the middle of the backlog: half of it at the configured rate.
@@ -109,11 +117,12 @@ async function main(): Promise<void> {
         url,
         emailWorker({
           sender: counted(sesSender(sender)),
-          limiter: new SendRateLimiter(redis, RATE, limiterKey),
+          // As the handler builds it: each consumer knows how many run at once (its share without Redis).
+          limiter: new SendRateLimiter(redis, RATE, limiterKey, CONSUMERS),
           persistenceStore: new DynamoDBPersistenceLayer({ tableName: process.env.IDEMPOTENCY_TABLE! }),
           suppression: dynamoSuppressionList(process.env.IDEMPOTENCY_TABLE!),
         }),
-        // A job failed during a stall comes back after the queue's visibility timeout (30 s).
+        // A job failed during a stall would come back after the queue's visibility timeout (30 s).
         { idleRounds: STALL_SECONDS > 0 ? 40 : 2, until: () => sent >= JOBS },
       ),
     ),
@@ -127,24 +136,26 @@ async function main(): Promise<void> {
   const distinct = new Set(emails.map((e) => e.Subject)).size;
   const maxWindow = maxPerSecond(issued);
   const maxArrivalWindow = maxPerSecond(stamps);
-  const phases: Array<[string, number[]]> = stalled
+  const phases: Array<[string, number[], number?]> = stalled
     ? [
         ['before the stall', stamps.filter((t) => t < stalled.from)],
-        ['after the stall', stamps.filter((t) => t >= stalled.to)],
+        ['after the stall (from when Redis answers again)', stamps.filter((t) => t >= stalled.to), stalled.to],
+        ['during the stall (local shares; not judged)', stamps.filter((t) => t >= stalled.from && t < stalled.to)],
       ]
     : [['whole backlog', stamps]];
   const firstAfter = stalled ? stamps.find((t) => t >= stalled.to) : undefined;
   let ok = stamps.length === JOBS && distinct === JOBS && maxWindow <= RATE;
-  const rows = phases.map(([name, ts]) => {
-    const r = ts.length > 1 ? rateOf(ts) : 0;
-    const inBand = r >= MIN_SHARE * RATE && r <= RATE;
+  const rows = phases.map(([name, ts, since]) => {
+    const r = ts.length > 1 ? (since === undefined ? rateOf(ts) : rateSince(since, ts)) : 0;
+    const judged = !name.includes('not judged');
+    const inBand = !judged || (r >= MIN_SHARE * RATE && r <= RATE);
     ok &&= inBand;
     return `| ${name} | ${ts.length} | ${r.toFixed(2)} sends/s | **${((100 * r) / RATE).toFixed(1)} %**${inBand ? '' : ' **MISSED**'} |`;
   });
   const text = `Measured ${started} by \`${STALL_SECONDS > 0 ? `STALL_SECONDS=${STALL_SECONDS} ` : ''}npm run bench:email\` (bench/email-rate.ts): ${JOBS} confirmation jobs
 on a fresh MiniStack SQS queue, drained by ${CONSUMERS} concurrent copies of the real worker (batches of 10,
 Powertools batch + idempotency on DynamoDB, SES v2 on MiniStack), each with its own Redis connection and
-one shared limiter key, limit ${RATE} sends/s.${stalled ? ` The limiter's Redis (its own redis-server) stalled for ${STALL_SECONDS} s (SIGSTOP) ${((stalled.from - startedAt) / 1000).toFixed(1)} s into the run; the first send after it came ${firstAfter ? `${((firstAfter - stalled.to) / 1000).toFixed(2)} s after Redis answered again` : 'never'}.` : ''} Times are MiniStack's SES outbox timestamps.
+one shared limiter key, limit ${RATE} sends/s.${stalled ? ` The limiter's Redis (its own redis-server) stalled for ${STALL_SECONDS} s (SIGSTOP) ${((stalled.from - startedAt) / 1000).toFixed(1)} s into the run; the first send after it came ${firstAfter ? `${((firstAfter - stalled.to) / 1000).toFixed(2)} s after Redis answered again` : 'never'}. Without Redis each consumer keeps to ${Math.floor(RATE / CONSUMERS)} sends in any second (the integer part of its share: the window slides, and the consumers do not know each other's phase), so the stall's own rate is at most ${Math.floor(RATE / CONSUMERS) * CONSUMERS}/s, less the second each waits out when Redis stops answering.` : ''} Times are MiniStack's SES outbox timestamps.
 
 | phase | sends | rate | share of the limit (target 95-100 %) |
 |---|---|---|---|

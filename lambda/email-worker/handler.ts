@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { loadEnv, nonEmpty, redisEnv } from '#shared/env.js';
 import { initOnce } from '#shared/init.js';
 import { redisFromEnv } from '#shared/redis.js';
-import { SendRateLimiter } from './rate-limiter.js';
+import { LIMITER_PROBE_MS, SendRateLimiter } from './rate-limiter.js';
 import { sesSender } from './sender.js';
 import { dynamoSuppressionList } from './suppression.js';
 import { emailWorker } from './worker.js';
@@ -19,7 +19,12 @@ const env = loadEnv({
 const worker = initOnce(async () =>
   emailWorker({
     sender: sesSender(env.EMAIL_SENDER),
-    limiter: new SendRateLimiter(await redisFromEnv(env), env.EMAIL_RATE_PER_SECOND, undefined, env.EMAIL_WORKER_CONCURRENCY),
+    limiter: new SendRateLimiter(
+      await redisFromEnv(env, { reconnectMaxMs: LIMITER_PROBE_MS }),
+      env.EMAIL_RATE_PER_SECOND,
+      undefined,
+      env.EMAIL_WORKER_CONCURRENCY,
+    ),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
     suppression: dynamoSuppressionList(env.IDEMPOTENCY_TABLE),
   }),

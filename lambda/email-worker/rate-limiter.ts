@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
 import { logger, metrics } from '#shared/observability.js';
-import { guardOf, type RedisGuard, RedisSkipped } from '#shared/redis.js';
+import { RedisGuard, RedisSkipped } from '#shared/redis.js';
 
 /**
  * Two steps, both on Redis' own clock so every worker shares them. RESERVE hands out evenly spaced
  * slots (no burst): each call moves the "next free slot" forward by one interval and returns how
  * long to wait for the slot it got. ADMIT then enforces the limit itself at send time, as a sliding
- * window: a send is admitted only while fewer than `perSecond` sends were admitted in the last 1000
- * ms, else it learns how long to wait. The window is what holds when a stalled process wakes up
- * with several slots already due. Hand-written because the rate-limit libraries for ioredis count
+ * window: a send is admitted only while fewer than `perSecond` sends were admitted in the last
+ * `perSecond` intervals (1050 ms: the same 5 % as the spacing, so sends admitted together and issued a
+ * few ms apart still fall in different seconds), else it learns how long to wait. The window is what
+ * holds when a stalled process wakes up with several slots already due, or when many waiters retry
+ * at once after an outage. Hand-written because the rate-limit libraries for ioredis count
  * requests per fixed window (a window boundary lets twice the rate through) or reject instead of
  * queueing.
  */
@@ -22,17 +24,47 @@ local slot = math.max(now, nextFree)
 redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) * 100 + 60000)
 return slot - now`;
 
+/**
+ * ADMIT's limit is `perSecond` less the local share of each instance that may still be sending
+ * without Redis after an outage (KEYS[2], see REJOIN), so that the sends Redis admits and those
+ * still paced locally never add up to more than the limit in one second.
+ */
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 1000)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[4]))
+local limit = tonumber(ARGV[1]) - tonumber(ARGV[3]) * tonumber(redis.call('GET', KEYS[2]) or '0')
+if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], 2000)
+  local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
+  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + tonumber(ARGV[4])))
   return {1, now}
 end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-return {0, oldest + 1000 - now}`;
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+if not oldest then return {0, 50} end
+return {0, tonumber(oldest) + tonumber(ARGV[4]) - now}`;
+
+/**
+ * Run once by an instance that sent on its local share and reaches Redis again. The first to come
+ * back cannot know which of the others are still local, so it counts them all (ARGV[1]) for as long
+ * as any could take to find Redis (ARGV[2] ms); each later one takes itself off the count. Each
+ * also enters its own local sends of the last second and those already scheduled (ARGV[4..], ms ago,
+ * negative when due later) into the shared window, which is kept until the last of them is a second old.
+ */
+const REJOIN = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+  redis.call('DECR', KEYS[2])
+end
+for i = 4, #ARGV do
+  redis.call('ZADD', KEYS[1], now - tonumber(ARGV[i]), ARGV[3] .. i)
+end
+if #ARGV >= 4 then
+  local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
+  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + 2000))
+end
+return 0`;
 
 /**
  * Milliseconds between two sends: 5 % over 1000 / rate. The window is measured where the provider
@@ -41,17 +73,45 @@ return {0, oldest + 1000 - now}`;
  */
 export const sendIntervalMs = (perSecond: number): number => Math.ceil((1000 / perSecond) * 1.05);
 
+/**
+ * How long one limiter call may wait for Redis before the send goes out on the local share: a
+ * healthy Redis answers in a millisecond or two, and a job must not wait out the client's 1 s
+ * command timeout on every probe of a Redis that hangs.
+ */
+export const LIMITER_CALL_TIMEOUT_MS = 300;
+/** How often an instance on its local share probes Redis again (and the longest wait of its client between reconnects). */
+export const LIMITER_PROBE_MS = 250;
+/**
+ * How long the first instance back counts the others as local: a probe interval, a call timeout, the
+ * client's longest reconnect back-off (lambda/shared/redis.ts) and one window, rounded up.
+ */
+const REJOIN_WINDOW_MS = 5_000;
+
 export class SendRateLimiter {
   /** Milliseconds between two sends. */
   readonly intervalMs: number;
+  /** The sliding window ADMIT keeps: `perSecond` intervals, a second and the spacing's 5 %. */
+  private readonly windowMs: number;
+  /** Milliseconds between two sends of this instance without Redis. */
+  readonly localIntervalMs: number;
   /** Sends that went out on the local fallback (Redis unreachable). */
   fallbacks = 0;
   private readonly guard: RedisGuard;
+  /** Most sends one instance makes in a second without Redis (an integer: the window is sliding). */
+  private readonly localPerSecond: number;
   private localNextFree = 0;
+  /** Set while this instance paces itself; cleared when REJOIN ran. */
+  private local = false;
+  /** This instance's local admissions (ms, its clock), for REJOIN. */
+  private localSends: number[] = [];
+  /** The one REJOIN in flight: concurrent sends of a batch must not take this instance off the count twice. */
+  private rejoining?: Promise<void>;
 
   /**
    * @param instances most worker instances that run at once (the queue's `maxConcurrency`): without
-   * Redis each one keeps to `perSecond / instances`, so together they still keep to the limit.
+   * Redis each one keeps to `floor(perSecond / instances)` sends in any second, so together they
+   * still keep to the limit. (Below one send per instance per second no uncoordinated share can
+   * hold it; each instance then sends one per `instances / perSecond` seconds.)
    */
   constructor(
     redis: Redis,
@@ -60,7 +120,11 @@ export class SendRateLimiter {
     private readonly instances = 1,
   ) {
     this.intervalMs = sendIntervalMs(perSecond);
-    this.guard = guardOf(redis);
+    this.windowMs = this.intervalMs * perSecond;
+    this.localPerSecond = Math.floor(perSecond / instances);
+    this.localIntervalMs = this.localPerSecond >= 1 ? sendIntervalMs(this.localPerSecond) : this.intervalMs * instances;
+    // Its own breaker: the limiter probes a lost Redis more often than the cache does.
+    this.guard = new RedisGuard(redis, LIMITER_PROBE_MS);
   }
 
   /**
@@ -69,29 +133,85 @@ export class SendRateLimiter {
    * the limiter backs off to its local share of the rate until the breaker finds Redis again.
    */
   async acquire(): Promise<number> {
-    try {
-      await sleep(Number(await this.guard.run((r) => r.eval(RESERVE, 1, this.key, this.intervalMs))));
-      for (;;) {
-        const [admitted, value] = (await this.guard.run((r) => r.eval(ADMIT, 1, `${this.key}:window`, this.perSecond, randomUUID()))) as [
-          number,
-          number,
-        ];
-        if (admitted === 1) return value;
-        await sleep(value);
-      }
-    } catch (err) {
-      if (!(err instanceof RedisSkipped)) logger.warn('send limiter: Redis unreachable, keeping to the local share of the rate', { err });
-      return this.acquireLocally();
+    for (;;) {
+      const at = await this.acquireShared().catch((err: unknown) => {
+        if (!(err instanceof RedisSkipped)) logger.warn('send limiter: Redis unreachable, keeping to the local share of the rate', { err });
+        return this.acquireLocally();
+      });
+      if (at !== undefined) return at;
     }
   }
 
-  /** Evenly spaced local slots, `instances` times the shared interval apart (hand-written: a few lines, no burst). */
-  private async acquireLocally(): Promise<number> {
+  private async acquireShared(): Promise<number> {
+    if (this.local) await (this.rejoining ??= this.rejoin().finally(() => (this.rejoining = undefined)));
+    await sleep(Number(await this.call(RESERVE, [this.key], [this.intervalMs])));
+    for (;;) {
+      const [admitted, value] = (await this.call(
+        ADMIT,
+        [`${this.key}:window`, `${this.key}:local`],
+        [this.perSecond, randomUUID(), this.localPerSecond, this.windowMs],
+      )) as [number, number];
+      if (admitted === 1) return value;
+      await sleep(value);
+    }
+  }
+
+  /** One script on Redis, failing after LIMITER_CALL_TIMEOUT_MS (which opens the breaker). */
+  private call(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    // No probe while the client is still reconnecting: it would fail at once and open the breaker
+    // again, whose fresh connection would cut the reconnect short, every probe interval.
+    if (this.guard.open && this.guard.redis.status !== 'ready') return Promise.reject(new RedisSkipped());
+    return this.guard.run(
+      (r) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`send limiter: no answer from Redis in ${LIMITER_CALL_TIMEOUT_MS} ms`)),
+            LIMITER_CALL_TIMEOUT_MS,
+          );
+          r.eval(script, keys.length, ...keys, ...args)
+            .then(resolve, reject)
+            .finally(() => clearTimeout(timer));
+        }),
+    );
+  }
+
+  private async rejoin(): Promise<void> {
+    const now = Date.now();
+    const ages = this.localSends.filter((t) => now - t < this.windowMs).map((t) => now - t);
+    await this.call(
+      REJOIN,
+      [`${this.key}:window`, `${this.key}:local`],
+      [this.instances - 1, REJOIN_WINDOW_MS, `${randomUUID()}:`, ...ages],
+    );
+    this.local = false;
+    this.localSends = [];
+  }
+
+  /**
+   * Evenly spaced local slots, `localPerSecond` in any second (hand-written: a few lines, no burst).
+   * A slot is taken at most one probe interval ahead; a caller further back waits that long and tries
+   * Redis again, so once Redis answers the queue of a batch goes back to the shared rate rather
+   * than draining at the local share. Undefined: try again.
+   */
+  private async acquireLocally(): Promise<number | undefined> {
+    if (this.rejoining)
+      return this.rejoining.then(
+        () => undefined,
+        () => undefined,
+      );
+    const now = Date.now();
+    if (!this.local) {
+      // Up to `perSecond` sends were admitted through Redis in the second before it stopped
+      // answering: the first local one waits until they are all out of the window.
+      this.local = true;
+      this.localNextFree = Math.max(this.localNextFree, now + sendIntervalMs(1));
+    }
+    const slot = Math.max(now, this.localNextFree);
+    if (slot - now > LIMITER_PROBE_MS) return sleep(LIMITER_PROBE_MS).then(() => undefined);
     this.fallbacks++;
     metrics.addMetric('EmailLimiterFallback', MetricUnit.Count, 1);
-    const now = Date.now();
-    const slot = Math.max(now, this.localNextFree);
-    this.localNextFree = slot + this.intervalMs * this.instances;
+    this.localNextFree = slot + this.localIntervalMs;
+    this.localSends = [...this.localSends.filter((t) => now - t < this.windowMs), slot];
     await sleep(slot - now);
     return slot;
   }

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Redis } from 'ioredis';
 import type { SQSEvent } from 'aws-lambda';
-import { createRedis } from '#shared/redis.js';
+import { connectRedis, createRedis } from '#shared/redis.js';
 import type { ConfirmationJob } from '#shared/confirmation.js';
-import { SendRateLimiter } from '../../lambda/email-worker/rate-limiter.js';
+import { LIMITER_PROBE_MS, SendRateLimiter } from '../../lambda/email-worker/rate-limiter.js';
 import { sesSender } from '../../lambda/email-worker/sender.js';
 import { bounceRecorder, suppressionsOf } from '../../lambda/email-worker/bounces.js';
 import { dynamoSuppressionList } from '../../lambda/email-worker/suppression.js';
 import { emailWorker } from '../../lambda/email-worker/worker.js';
 import { createQueue, enqueue, lambdaContext, maxPerSecond, pollInto, visibleMessages } from '../support/ministack.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { sentEmails } from '../support/ses.js';
 
 const env = process.env as Record<string, string>;
@@ -243,6 +244,81 @@ describe('drill 11: email under faults', () => {
     expect(admitted).toHaveLength(12);
     expect(maxPerSecond(admitted)).toBeLessThanOrEqual(10);
   }, 30_000);
+
+  test('without Redis an instance keeps to the integer part of its share in any second (10/s over 4: 2, never 3)', async () => {
+    const down = createRedis({ host: '127.0.0.1', port: 1, tls: false });
+    redises.push(down);
+    down.on('error', () => undefined);
+    const limiter = new SendRateLimiter(down, 10, `email:slot:${randomUUID()}`, 4);
+    const asked = Date.now();
+    const admitted = await Promise.all(Array.from({ length: 6 }, () => limiter.acquire()));
+    // 2.5/s spaced evenly would let 3 into one second (0, 420, 840 ms): 12 in all across 4 instances.
+    expect(maxPerSecond(admitted)).toBeLessThanOrEqual(2);
+    expect(limiter.fallbacks).toBe(6);
+    // The first local send waits out the window Redis may have filled just before it went away.
+    expect(Math.min(...admitted) - asked).toBeGreaterThanOrEqual(1_000);
+  }, 30_000);
+
+  test('Redis hangs (SIGSTOP) in the middle of a backlog: no job fails, the sends go on at the local shares, no 1-second window above the limit', async () => {
+    // Two instances at 10/s in all, on a Redis of this test's own that freezes for 3 s.
+    const own = await startRedisServer();
+    const limiters: SendRateLimiter[] = [];
+    const issued: number[] = [];
+    try {
+      const key = `email:slot:${randomUUID()}`;
+      const make = async () => {
+        const redis = createRedis({ host: '127.0.0.1', port: own.port, tls: false, reconnectMaxMs: LIMITER_PROBE_MS });
+        redises.push(redis);
+        await connectRedis(redis);
+        const limiter = new SendRateLimiter(redis, 10, key, 2);
+        limiters.push(limiter);
+        const ses = sesSender(env.EMAIL_SENDER);
+        return emailWorker({
+          sender: { send: (email, signal) => (issued.push(Date.now()), ses.send(email, signal)) },
+          limiter,
+          persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+          suppression: dynamoSuppressionList(env.IDEMPOTENCY_TABLE),
+        });
+      };
+      const workers = await Promise.all([make(), make()]);
+      const prefix = `limiter-stall-${randomUUID().slice(0, 8)}-`;
+      let next = 0;
+      const batch = () => ({ Records: Array.from({ length: 10 }, () => record(JSON.stringify(job(`${prefix}${next++}`)))) });
+      // Each instance takes three batches of 10 in turn, as a Lambda instance polls them.
+      const drained = Promise.all(
+        workers.map(async (w) => {
+          const failures = [];
+          for (let i = 0; i < 3; i++) failures.push(...(await w(batch(), lambdaContext())).batchItemFailures);
+          return failures;
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1_500));
+      const from = Date.now();
+      own.process.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 3_000));
+      own.process.kill('SIGCONT');
+      const to = Date.now();
+
+      expect((await drained).flat()).toEqual([]);
+      expect(await emailsFor(prefix)).toHaveLength(60);
+      expect(issued).toHaveLength(60);
+      expect(maxPerSecond(issued)).toBeLessThanOrEqual(10);
+      // The stall was met on the local shares (not waited out, not failed)...
+      const during = issued.filter((t) => t >= from && t < to).length;
+      expect(limiters.every((l) => l.fallbacks > 0)).toBe(true);
+      expect(during).toBeGreaterThanOrEqual(5);
+      // ...and once Redis answered, the instances went back to it: sends left after that at the shared rate.
+      const after = issued.filter((t) => t >= to + 1_000);
+      expect(after.length).toBeGreaterThan(0);
+      expect(limiters.reduce((n, l) => n + l.fallbacks, 0)).toBeLessThanOrEqual(60 - after.length);
+      console.log(
+        `limiter stall: ${during} sent during the 3 s stall, ${after.length} after it; max in any 1-s window ${maxPerSecond(issued)}`,
+      );
+    } finally {
+      own.process.kill('SIGCONT');
+      own.process.kill('SIGTERM');
+    }
+  }, 60_000);
 
   test('a hung SES call ends inside the invocation: the job fails cleanly (no record left in progress) and its redelivery sends once', async () => {
     const orderId = `ses-hang-${randomUUID()}`;

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import { createRedis, redisFromEnv } from '#shared/redis.js';
+import { startRedisServer, until } from '../support/redis-server.js';
 
 /**
  * Issue 8, item 5: an AUTH token rotation as ElastiCache runs it (docs/runbook.md#rotate-redis-auth),
@@ -18,43 +18,8 @@ let port: number;
 let admin: Redis;
 const clients: Redis[] = [];
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => resolve(p));
-    });
-  });
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', OLD],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const up = await until(async () => {
-    const probe = new Redis({ port, host: '127.0.0.1', password: OLD, lazyConnect: true, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } finally {
-      probe.disconnect();
-    }
-  }, 10_000);
-  if (!up) throw new Error(`redis-server on ${port} did not start`);
+  ({ port, process: server } = await startRedisServer(OLD));
   admin = new Redis({ port, host: '127.0.0.1', password: OLD });
 }, 20_000);
 

@@ -182,14 +182,16 @@ npx tsx scripts/publish-page.ts
 if [ "$SHAPE" = containers ]; then
   step "container services: two running tasks each"
   # MiniStack starts the tasks after the stack is complete; the shop is ready when they run.
+  short_of_two() { case "$counts" in *=0* | *=1\ *) return 0 ;; *) return 1 ;; esac; }
   for _ in $(seq 1 120); do
     counts="$(for svc in Catalog Orders Payments; do
       printf '%s=%s ' "$svc" "$(docker ps --filter status=running --format '{{.Label "com.amazonaws.ecs.task-definition-family"}}' | grep -c "${svc}ServiceTask" || true)"
     done)"
-    case "$counts" in *=0* | *=1\ *) sleep 0.5 ;; *) break ;; esac
+    short_of_two || break
+    sleep 0.5
   done
   echo "tasks running: $counts(docker ps --filter label=ministack=ecs)" >&2
-  case "$counts" in *=0* | *=1\ *) echo "not every container service has two running tasks" >&2; false ;; esac
+  if short_of_two; then echo "not every container service has two running tasks" >&2; false; fi
 fi
 
 STEP="done"

@@ -31,10 +31,10 @@ const compute = z.discriminatedUnion('kind', [lambdaCompute, fargateCompute]);
 
 /** How the Fargate services' image is built and how the REST API reaches their load balancer. */
 const containers = z.strictObject({
-  /** CPU of the tasks, and so of the image built for them (an amd64 image on ARM64 tasks is `exec format error`). */
-  architecture: z.enum(['arm64', 'x86_64']),
-  /** Base image of the service image (the Dockerfile's `BASE_IMAGE` build argument): a Node.js 24 image. */
-  baseImage: z.string().min(1),
+  /** CPU of the tasks, and so of the image built for them (an amd64 image on ARM64 tasks is `exec format error`). Default: ContainerService's (arm64). */
+  architecture: z.enum(['arm64', 'x86_64']).optional(),
+  /** Base image of the service image (the Dockerfile's `BASE_IMAGE` build argument): a Node.js 24 image. Default: ContainerService's (node:24-alpine). */
+  baseImage: z.string().min(1).optional(),
   /**
    * `vpcLink`: a private integration through a VPC link V2 (AWS). `emulator`: plain HTTP to the load
    * balancer's data plane at `<baseUrl>/<load balancer name>` (MiniStack serves no VPC link).
@@ -233,9 +233,5 @@ export type DatabaseConfig = StageConfig['database'];
 export type CacheConfig = StageConfig['cache'];
 export type ContainersConfig = z.infer<typeof containers>;
 
-/** What a stage without a `containers` block gets: the AWS shape. */
-export const DEFAULT_CONTAINERS: ContainersConfig = {
-  architecture: 'arm64',
-  baseImage: 'public.ecr.aws/docker/library/node:24-alpine',
-  loadBalancerAccess: { kind: 'vpcLink' },
-};
+/** What a stage without a `containers` block gets: the AWS shape (image defaults are ContainerService's). */
+export const DEFAULT_CONTAINERS: ContainersConfig = { loadBalancerAccess: { kind: 'vpcLink' } };

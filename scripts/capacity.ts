@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadStageConfig } from '../lib/config/index.js';
 import type { ServiceName, StageConfig } from '../lib/config/schema.js';
-import { ROUTES } from '../lib/constructs/storefront-api.js';
+import { ROUTES } from '../contract/routes.js';
 
 /**
  * `npm run capacity -- -c stage=NAME [-c backlog=N]`: the capacity of a stage, hop by hop along the

@@ -4,10 +4,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiBackend } from './api-backend.js';
+import { type ApiService, type ModelName, ROUTES } from '../../contract/routes.js';
 import { skipCheckov } from './checkov.js';
-
-/** The services behind the API, by the path prefix they own. */
-export type ApiService = 'auth' | 'catalog' | 'orders' | 'payments';
 
 /** Steady-state requests per second and burst, as API Gateway throttles them. */
 export interface Throttle {
@@ -54,30 +52,6 @@ export interface StorefrontApiProps {
  * edge reaches stage `api`, resource `/products`, with no rewriting at CloudFront (ADR 0011).
  */
 export const API_STAGE_NAME = 'api';
-
-type ModelName = 'Credentials' | 'Login' | 'NewOrder' | 'NewPayment';
-
-/** One row of the public contract (issue 3): path, method, owner, body model, sign-in, headers. */
-interface Route {
-  readonly path: string;
-  readonly method: 'GET' | 'POST';
-  readonly service: ApiService;
-  readonly body?: ModelName;
-  readonly signedIn: boolean;
-  readonly requiredHeaders?: readonly string[];
-  /** Headers the method declares but does not require. */
-  readonly optionalHeaders?: readonly string[];
-}
-
-export const ROUTES: readonly Route[] = [
-  { path: '/auth/register', method: 'POST', service: 'auth', body: 'Credentials', signedIn: false },
-  { path: '/auth/login', method: 'POST', service: 'auth', body: 'Login', signedIn: false },
-  { path: '/products', method: 'GET', service: 'catalog', signedIn: false },
-  { path: '/products/{id}', method: 'GET', service: 'catalog', signedIn: false },
-  { path: '/orders', method: 'POST', service: 'orders', body: 'NewOrder', signedIn: true, optionalHeaders: ['Idempotency-Key'] },
-  { path: '/orders/{id}', method: 'GET', service: 'orders', signedIn: true },
-  { path: '/payments', method: 'POST', service: 'payments', body: 'NewPayment', signedIn: true, requiredHeaders: ['Idempotency-Key'] },
-];
 
 // Ids are strings; the services own their format (UUIDs) and answer 404 for a malformed one.
 const ID: apigateway.JsonSchema = { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 64 };

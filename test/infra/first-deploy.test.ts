@@ -6,7 +6,8 @@ import type { IConstruct } from 'constructs';
 import { loadStageConfig, type StageConfig, validateStageConfig } from '../../lib/config/index.js';
 import { ApiBackend } from '../../lib/constructs/api-backend.js';
 import { ContainerService } from '../../lib/constructs/container-service.js';
-import { API_STAGE_NAME, ROUTES, StorefrontApi } from '../../lib/constructs/storefront-api.js';
+import { ROUTES } from '../../contract/routes.js';
+import { API_STAGE_NAME, StorefrontApi } from '../../lib/constructs/storefront-api.js';
 import { buildStage, crossStackReference, stacksOf } from './support/stage.js';
 
 /**

@@ -4,7 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiBackend } from '../../lib/constructs/api-backend.js';
 import { ContainerPlatform } from '../../lib/constructs/container-platform.js';
-import { ROUTES, StorefrontApi } from '../../lib/constructs/storefront-api.js';
+import { ROUTES } from '../../contract/routes.js';
+import { StorefrontApi } from '../../lib/constructs/storefront-api.js';
 
 function fn(stack: Stack, id: string) {
   return new lambda.Function(stack, id, {

@@ -12,6 +12,9 @@ const base = {
 module.exports = {
   // Services keep one pool per container by design; the run ends when the tests do.
   forceExit: true,
+  // Real PostgreSQL, Redis and MiniStack, and synths of whole stages: slower than unit tests, never
+  // mocked. A global option: Jest ignores `testTimeout` inside a project (it stayed at 5 s there).
+  testTimeout: 60_000,
   projects: [
     {
       ...base,
@@ -25,8 +28,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/services/**/*.test.ts'],
       globalSetup: '<rootDir>/test/services/global-setup.ts',
       globalTeardown: '<rootDir>/test/services/global-teardown.ts',
-      // Real PostgreSQL, Redis and MiniStack: slower than unit tests, never mocked.
-      testTimeout: 60_000,
     },
   ],
 };

@@ -7,6 +7,7 @@ import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
 import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
+import { inJourney, Journey } from './server-timing.js';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -14,7 +15,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * A service's HTTP app: the same Hono app runs behind API Gateway (`lambdaHandler`) and in a
  * container (`startServer`). It owns what every service answers the same way: correlation ids and
- * one access-log line per request, the JSON error shape, 404 for unknown routes, 413 past 64 KiB, and
+ * one access-log line and a `Server-Timing` header per request, the JSON error shape, 404 for unknown routes, 413 past 64 KiB, and
  * a 500 without internals for faults.
  */
 export function createApp(): Hono {
@@ -26,13 +27,18 @@ export function createApp(): Hono {
     // Set before the handler runs, the header is part of the response it builds; set after, it
     // would make the Node adapter turn its light response into a full fetch Response and stream it.
     c.header('x-correlation-id', correlationId);
-    await withRequestLogger({ correlationId }, next);
+    const journey = new Journey();
+    await inJourney(journey, withRequestLogger, { correlationId }, next);
+    const durationMs = performance.now() - started;
+    // The response's headers are the Headers the handler's answer was built with: setting one adds
+    // to that object and leaves the Node adapter's light response light.
+    c.res.headers.set('server-timing', journey.header(durationMs));
     logAccess({
       correlationId,
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      durationMs: Math.round(performance.now() - started),
+      durationMs: Math.round(durationMs),
     });
   });
   const limitBody = bodyLimit({

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, toPage } from '../../lambda/catalog/domain.
 import { pgProducts } from '../../lambda/catalog/products.js';
 import { databaseFromEnv } from '#shared/db.js';
 import { connectRedis, createRedis } from '#shared/redis.js';
-import { call } from '../support/http.js';
+import { call, hopsOf } from '../support/http.js';
 
 const env = process.env as Record<string, string>;
 let db: Awaited<ReturnType<typeof databaseFromEnv>>;

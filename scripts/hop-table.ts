@@ -73,10 +73,10 @@ export const HOP_ROWS: ReadonlyArray<readonly [string, (c: StageConfig) => strin
   ],
   [
     'Database (PostgreSQL)',
-    (c) =>
-      c.database.kind === 'rds'
-        ? `RDS \`${c.database.instanceType}\`${c.database.multiAz ? ' Multi-AZ' : ''} + ${plural(c.database.readReplicas, 'read replica')}, ${c.database.allocatedStorageGiB} GiB, backups ${c.database.backupRetentionDays} d${c.database.proxy ? ', RDS Proxy' : ''}`
-        : `external \`${c.database.host}:${c.database.port}\`${c.database.readerHosts.some((h) => h !== c.database.host) ? `, replica \`${c.database.readerHosts.join('`, `')}\`` : ', no replica (reads on the primary)'}`,
+    ({ database: db }) =>
+      db.kind === 'rds'
+        ? `RDS \`${db.instanceType}\`${db.multiAz ? ' Multi-AZ' : ''} + ${plural(db.readReplicas, 'read replica')}, ${db.allocatedStorageGiB} GiB, backups ${db.backupRetentionDays} d${db.proxy ? ', RDS Proxy' : ''}`
+        : `external \`${db.host}:${db.port}\`${db.readerHosts.some((h) => h !== db.host) ? `, replica \`${db.readerHosts.join('`, `')}\`` : ', no replica (reads on the primary)'}`,
   ],
   [
     'Async (SQS + worker + SES)',

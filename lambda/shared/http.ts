@@ -14,9 +14,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * A service's HTTP app: the same Hono app runs behind API Gateway (`lambdaHandler`) and in a
- * container (`startServer`). It owns what every service answers the same way: correlation ids and
- * one access-log line and a `Server-Timing` header per request, the JSON error shape, 404 for unknown routes, 413 past 64 KiB, and
- * a 500 without internals for faults.
+ * container (`startServer`). It owns what every service answers the same way: correlation ids, one
+ * access-log line and a `Server-Timing` header (the hops the request made) per request, the JSON
+ * error shape, 404 for unknown routes, 413 past 64 KiB, and a 500 without internals for faults.
  */
 export function createApp(): Hono {
   const app = new Hono();
@@ -30,8 +30,8 @@ export function createApp(): Hono {
     const journey = new Journey();
     await inJourney(journey, withRequestLogger, { correlationId }, next);
     const durationMs = performance.now() - started;
-    // The response's headers are the Headers the handler's answer was built with: setting one adds
-    // to that object and leaves the Node adapter's light response light.
+    // The hops are known only now. `c.res.headers` is the Headers object the answer was built with
+    // (the Node adapter's light response keeps it as is), so adding to it builds no fetch Response.
     c.res.headers.set('server-timing', journey.header(durationMs));
     logAccess({
       correlationId,

@@ -18,7 +18,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadStageConfig, type ServiceName } from '../../lib/config/index.js';
 import { EMULATOR, output } from '../../scripts/local-outputs.js';
+import { localShape } from './deployed.js';
 
 /** Only inside `page.evaluate`, which runs in the page (tsconfig has no DOM lib). */
 declare const sessionStorage: { getItem(key: string): string | null };
@@ -84,6 +86,15 @@ async function text(page: Page, selector: string): Promise<string> {
 }
 
 /**
+ * Whether `service`'s answers reach the page with their Server-Timing header: not from a Fargate
+ * task of the container shape, as MiniStack's HTTP_PROXY integration hands back Content-Type only
+ * (apigateway_v1.py `_invoke_http_proxy_v1`; test/e2e/shop.test.ts reads x-cache at the ALB for it).
+ */
+function headersReachPage(service: ServiceName): boolean {
+  return localShape() !== 'containers' || loadStageConfig('local-containers').services[service].kind === 'lambda';
+}
+
+/**
  * The hops the journey panel shows for the newest call of `request` (`POST /orders`), as
  * `name:desc` (the Server-Timing names of docs/runtime-contract.md), waiting for the row to appear.
  */
@@ -95,7 +106,14 @@ async function journeyOf(page: Page, request: string): Promise<string[]> {
   return ((await row.getAttribute('data-hops')) ?? '').split(' ').filter(Boolean);
 }
 
-function expectHops(hops: string[], expected: string[], what: string): void {
+/** The panel shows `expected` among the hops of `service`'s answer, or none where the emulator drops the header. */
+function expectHops(service: ServiceName, hops: string[], expected: string[], what: string): void {
+  if (!headersReachPage(service)) {
+    if (hops.length)
+      throw new StepFailed(`${what}: expected no hops (the emulator drops the header), the panel shows ${JSON.stringify(hops)}`);
+    console.log(`browser:     ${what}: no Server-Timing through the emulator's HTTP_PROXY (container shape), as expected`);
+    return;
+  }
   const missing = expected.filter((h) => !hops.includes(h));
   if (missing.length) throw new StepFailed(`${what}: the journey panel shows ${JSON.stringify(hops)}, without ${missing.join(', ')}`);
 }
@@ -136,6 +154,8 @@ async function shop(page: Page, url: string): Promise<void> {
     await page.click('#register');
     await expectVisible(page, '#message.ok:not([hidden])', 'the registration to succeed');
     expectEqual(await text(page, '#session'), `Signed in as ${email}`, 'session line');
+    // Sign-in reads the user on the primary (a user who just registered must be able to log in at once).
+    expectHops('auth', await journeyOf(page, 'POST /auth/login'), ['db:primary'], 'journey of POST /auth/login');
   });
 
   await step(`open "${product.name}"`, async () => {
@@ -153,7 +173,8 @@ async function shop(page: Page, url: string): Promise<void> {
     const request = (await row.getAttribute('data-request')) ?? '';
     if (!/^GET \/products\/[0-9a-f-]+$/.test(request)) throw new StepFailed(`the newest journey row is ${request}, not the product read`);
     const hops = await journeyOf(page, request);
-    expectEqual(hops.join(' '), 'cache:hit', `journey of the second ${request}`);
+    expectHops('catalog', hops, ['cache:hit'], `journey of the second ${request}`);
+    if (hops.some((h) => h.startsWith('db:'))) throw new StepFailed(`a cached read touched the database: ${JSON.stringify(hops)}`);
     console.log(`browser:     ${await row.locator('.journey-request').textContent()}`);
   });
 
@@ -165,7 +186,12 @@ async function shop(page: Page, url: string): Promise<void> {
     const id = await text(page, '#order-id');
     if (!id) throw new StepFailed('the checkout shows no order id');
     // The order commits on the primary, records its read-your-writes marker and drops the product's cached copy.
-    expectHops(await journeyOf(page, 'POST /orders'), ['db:primary', 'marker:write', 'cache-drop:1-products'], 'journey of POST /orders');
+    expectHops(
+      'orders',
+      await journeyOf(page, 'POST /orders'),
+      ['db:primary', 'marker:write', 'cache-drop:1-products'],
+      'journey of POST /orders',
+    );
     return id;
   });
 
@@ -177,6 +203,7 @@ async function shop(page: Page, url: string): Promise<void> {
     expectEqual(await text(page, '#message'), 'Payment succeeded', 'message after payment');
     if (!(await text(page, '#payment-id'))) throw new StepFailed('the confirmation shows no payment id');
     expectHops(
+      'payments',
       await journeyOf(page, 'POST /payments'),
       ['idempotency:put', 'db:primary', 'provider:charge', 'queue:send', 'idempotency:update'],
       'journey of POST /payments',

@@ -106,12 +106,10 @@ async function journeyOf(page: Page, request: string): Promise<string[]> {
   return ((await row.getAttribute('data-hops')) ?? '').split(' ').filter(Boolean);
 }
 
-/** The panel shows `expected` among the hops of `service`'s answer, or none where the emulator drops the header. */
+/** The panel shows `expected` among the hops of `service`'s answer, or no hop at all where the emulator drops the header. */
 function expectHops(service: ServiceName, hops: string[], expected: string[], what: string): void {
-  if (!headersReachPage(service)) {
-    if (hops.length)
-      throw new StepFailed(`${what}: expected no hops (the emulator drops the header), the panel shows ${JSON.stringify(hops)}`);
-    console.log(`browser:     ${what}: no Server-Timing through the emulator's HTTP_PROXY (container shape), as expected`);
+  if (hops.length === 0 && !headersReachPage(service)) {
+    console.log(`browser:     ${what}: no Server-Timing through the emulator's HTTP_PROXY (container shape), as expected there`);
     return;
   }
   const missing = expected.filter((h) => !hops.includes(h));

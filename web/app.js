@@ -79,7 +79,7 @@ function showJourney(request, status, hops, browserMs) {
   item.dataset.hops = steps.map((h) => (h.desc ? `${h.name}:${h.desc}` : h.name)).join(' ');
   const title = document.createElement('p');
   title.className = 'journey-request';
-  const inService = service ? `, ${service.dur.toFixed(1)} ms of it in the service` : ', no Server-Timing (answered before the service)';
+  const inService = service ? `, ${service.dur.toFixed(1)} ms of it in the service` : ', no Server-Timing header reached the page';
   title.textContent = `${request} → ${status}: ${Math.round(browserMs)} ms in the browser${inService}`;
   const bar = document.createElement('div');
   bar.className = 'journey-bar';

@@ -3,7 +3,6 @@
  * drift from the code: `npm run docs:diagram` rewrites the block between the markers in README.md,
  * and test/infra/diagram.test.ts fails when the README holds another one.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,11 +13,11 @@ import { ContainerService } from '../lib/constructs/container-service.js';
 import { RateLimitedWebAcl } from '../lib/constructs/rate-limited-web-acl.js';
 import { StorefrontDns } from '../lib/constructs/storefront-dns.js';
 import { StorefrontStage } from '../lib/storefront-stage.js';
+import { blockIn, type BlockMarkers, rewriteBlock } from './generated-block.js';
 
 export const DIAGRAM_STAGE = 'prod';
 export const README = path.join(__dirname, '..', 'README.md');
-const START = '<!-- diagram:start (npm run docs:diagram) -->';
-const END = '<!-- diagram:end -->';
+const MARKERS: BlockMarkers = { start: '<!-- diagram:start (npm run docs:diagram) -->', end: '<!-- diagram:end -->' };
 
 const all = <T>(root: IConstruct, type: abstract new (...args: never[]) => T): T[] =>
   root.node.findAll().filter((c): c is T & IConstruct => c instanceof type);
@@ -111,13 +110,11 @@ export function requestPathDiagram(stage: StorefrontStage): string {
 
 /** The diagram block as it belongs in the README. */
 export function diagramBlock(stage: StorefrontStage): string {
-  return `${START}\n\`\`\`mermaid\n${requestPathDiagram(stage)}\n\`\`\`\n${END}`;
+  return `${MARKERS.start}\n\`\`\`mermaid\n${requestPathDiagram(stage)}\n\`\`\`\n${MARKERS.end}`;
 }
 
 export function readmeDiagram(readme: string): string | undefined {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  return start < 0 || end < 0 ? undefined : readme.slice(start, end + END.length);
+  return blockIn(readme, MARKERS);
 }
 
 export function buildDiagramStage(): StorefrontStage {
@@ -126,11 +123,4 @@ export function buildDiagramStage(): StorefrontStage {
   return new StorefrontStage(app, `Storefront-${config.stage}`, { config, env: config.env });
 }
 
-if (require.main === module) {
-  const readme = fs.readFileSync(README, 'utf8');
-  const current = readmeDiagram(readme);
-  const next = diagramBlock(buildDiagramStage());
-  if (!current) throw new Error(`README.md has no ${START} … ${END} block to replace`);
-  fs.writeFileSync(README, readme.replace(current, next));
-  console.log(current === next ? 'README diagram already up to date' : 'README diagram updated');
-}
+if (require.main === module) rewriteBlock(README, MARKERS, diagramBlock(buildDiagramStage()), 'README diagram');

@@ -22,8 +22,10 @@ async function api(path, { method = 'GET', body, headers = {} } = {}) {
     init.body = JSON.stringify(body);
   }
   if (state.token) init.headers.Authorization = `Bearer ${state.token}`;
+  const started = performance.now();
   const response = await fetch(`${state.apiBase}${path}`, init);
   const data = await response.json().catch(() => ({}));
+  showJourney(`${method} ${path}`, response.status, serverTiming(response.headers.get('server-timing')), performance.now() - started);
   if (!response.ok) {
     const error = new Error(data.error?.message ?? `Request failed (${response.status})`);
     error.status = response.status;
@@ -32,6 +34,79 @@ async function api(path, { method = 'GET', body, headers = {} } = {}) {
     throw error;
   }
   return data;
+}
+
+/** `cache;desc=hit;dur=0.4, app;dur=1.2` → [{ name, desc, dur }] (W3C Server-Timing; docs/runtime-contract.md names the hops). */
+function serverTiming(header) {
+  if (!header) return [];
+  return header.split(',').map((entry) => {
+    const [name, ...params] = entry.trim().split(';');
+    const hop = { name: name.trim(), desc: '', dur: 0 };
+    for (const param of params) {
+      const [key, value = ''] = param.split('=');
+      if (key.trim() === 'desc') hop.desc = value.trim().replace(/^"(.*)"$/, '$1');
+      if (key.trim() === 'dur') hop.dur = Number(value);
+    }
+    return hop;
+  });
+}
+
+const HOP_NAMES = {
+  cache: 'cache',
+  'cache-fill': 'cache fill',
+  'cache-drop': 'cache drop',
+  marker: 'write marker',
+  db: 'database',
+  idempotency: 'idempotency',
+  queue: 'queue',
+  provider: 'provider',
+};
+const JOURNEY_ROWS = 8;
+let journeyCalls = 0;
+
+/** Adds one request's journey on top of the panel: a bar with a segment per hop (width by time), then the hops named. */
+function showJourney(request, status, hops, browserMs) {
+  const service = hops.find((h) => h.name === 'app');
+  const steps = hops.filter((h) => h.name !== 'app');
+  const total = Math.max(
+    service?.dur ?? 0,
+    steps.reduce((sum, h) => sum + h.dur, 0),
+    0.1,
+  );
+  const item = document.createElement('li');
+  item.dataset.call = String(++journeyCalls);
+  item.dataset.request = request.split('?')[0];
+  item.dataset.hops = steps.map((h) => (h.desc ? `${h.name}:${h.desc}` : h.name)).join(' ');
+  const title = document.createElement('p');
+  title.className = 'journey-request';
+  const inService = service ? `, ${service.dur.toFixed(1)} ms of it in the service` : ', no Server-Timing header reached the page';
+  title.textContent = `${request} → ${status}: ${Math.round(browserMs)} ms in the browser${inService}`;
+  const bar = document.createElement('div');
+  bar.className = 'journey-bar';
+  const legend = document.createElement('ol');
+  legend.className = 'journey-hops';
+  for (const h of steps) {
+    const kind = `hop-${h.name} ${h.desc ? `desc-${h.desc}` : ''}`;
+    const segment = document.createElement('span');
+    segment.className = `segment ${kind}`;
+    // CSSOM, not a style attribute: the CloudFront CSP (default-src 'self') allows it.
+    segment.style.width = `${Math.max(1, (h.dur / total) * 100)}%`;
+    segment.title = `${HOP_NAMES[h.name] ?? h.name} ${h.desc} ${h.dur} ms`;
+    bar.append(segment);
+    const label = document.createElement('li');
+    label.className = kind;
+    label.textContent = `${HOP_NAMES[h.name] ?? h.name}${h.desc ? ` ${h.desc.replaceAll('-', ' ')}` : ''} ${h.dur.toFixed(1)} ms`;
+    legend.append(label);
+  }
+  if (service && steps.length === 0) {
+    const label = document.createElement('li');
+    label.textContent = 'no hop: answered by the service alone';
+    legend.append(label);
+  }
+  item.append(title, bar, legend);
+  const list = $('journey-list');
+  list.prepend(item);
+  while (list.children.length > JOURNEY_ROWS) list.lastElementChild.remove();
 }
 
 function say(text, ok = false) {

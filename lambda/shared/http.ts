@@ -7,15 +7,16 @@ import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
 import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
+import { inJourney, Journey } from './server-timing.js';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * A service's HTTP app: the same Hono app runs behind API Gateway (`lambdaHandler`) and in a
- * container (`startServer`). It owns what every service answers the same way: correlation ids and
- * one access-log line per request, the JSON error shape, 404 for unknown routes, 413 past 64 KiB, and
- * a 500 without internals for faults.
+ * container (`startServer`). It owns what every service answers the same way: correlation ids, one
+ * access-log line and a `Server-Timing` header (the hops the request made) per request, the JSON
+ * error shape, 404 for unknown routes, 413 past 64 KiB, and a 500 without internals for faults.
  */
 export function createApp(): Hono {
   const app = new Hono();
@@ -26,13 +27,18 @@ export function createApp(): Hono {
     // Set before the handler runs, the header is part of the response it builds; set after, it
     // would make the Node adapter turn its light response into a full fetch Response and stream it.
     c.header('x-correlation-id', correlationId);
-    await withRequestLogger({ correlationId }, next);
+    const journey = new Journey();
+    await inJourney(journey, withRequestLogger, { correlationId }, next);
+    const durationMs = performance.now() - started;
+    // The hops are known only now. `c.res.headers` is the Headers object the answer was built with
+    // (the Node adapter's light response keeps it as is), so adding to it builds no fetch Response.
+    c.res.headers.set('server-timing', journey.header(durationMs));
     logAccess({
       correlationId,
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      durationMs: Math.round(performance.now() - started),
+      durationMs: Math.round(durationMs),
     });
   });
   const limitBody = bodyLimit({

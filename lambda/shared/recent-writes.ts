@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from './observability.js';
 import { guardOf, type RedisGuard } from './redis.js';
+import { HOPS, timed } from './server-timing.js';
 
 /** Longest replica lag read-your-writes protects against; past it, replica reads are fine anyway. */
 export const MARKER_TTL_SECONDS = 60;
@@ -31,7 +32,7 @@ export class RecentWrites {
   async record(entity: string, position: () => Promise<string>): Promise<void> {
     try {
       const lsn = await position();
-      await this.guard.run((r) => r.set(key(entity), lsn, 'EX', MARKER_TTL_SECONDS));
+      await timed(HOPS.marker, 'write', () => this.guard.run((r) => r.set(key(entity), lsn, 'EX', MARKER_TTL_SECONDS)));
     } catch (err) {
       metrics.addMetric('ReadYourWritesMarkerFailed', MetricUnit.Count, 1);
       logger.warn('could not record a recent write; readers will confirm on the primary', { entity, err: (err as Error).message });
@@ -41,7 +42,7 @@ export class RecentWrites {
   /** The WAL position a replica must have reached to serve `entity`; `'unknown'` when Redis is down. */
   async position(entity: string): Promise<string | undefined | 'unknown'> {
     try {
-      return (await this.guard.run((r) => r.get(key(entity)))) ?? undefined;
+      return (await timed(HOPS.marker, 'read', () => this.guard.run((r) => r.get(key(entity))))) ?? undefined;
     } catch {
       return 'unknown';
     }

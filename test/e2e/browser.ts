@@ -2,7 +2,9 @@
  * The browser test of the local stage: headless Chromium (Debian's, /usr/bin/chromium) driven by
  * playwright-core opens the storefront page `npm run local` published into the site bucket, lists
  * the products, registers, opens one product, orders it, pays it and sees the confirmation, then
- * checks through the API that the order is PAID. Writes docs/storefront-local.png.
+ * checks through the API that the order is PAID. Along the way it checks the request-journey panel
+ * (the services' Server-Timing hops) after a cached product read, the order and the payment. Writes
+ * docs/storefront-local.png and docs/journey-panel.png.
  *
  *   npx tsx test/e2e/browser.ts            (after `npm run local`; .ci/e2e.sh runs it)
  *
@@ -16,7 +18,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadStageConfig, type ServiceName } from '../../lib/config/index.js';
 import { EMULATOR, output } from '../../scripts/local-outputs.js';
+import { localShape } from './deployed.js';
 
 /** Only inside `page.evaluate`, which runs in the page (tsconfig has no DOM lib). */
 declare const sessionStorage: { getItem(key: string): string | null };
@@ -24,6 +28,7 @@ declare const sessionStorage: { getItem(key: string): string | null };
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = process.env.SCREENSHOT ?? join(ROOT, 'docs', 'storefront-local.png');
+const JOURNEY_SHOT = process.env.JOURNEY_SCREENSHOT ?? join(ROOT, 'docs', 'journey-panel.png');
 const FAILURE_SHOT = join(ROOT, '.local', 'browser-failure.png');
 /** One API call crosses API Gateway and a Lambda run as a local process; a cold start takes seconds. */
 const STEP_TIMEOUT_MS = 30_000;
@@ -80,6 +85,37 @@ async function text(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).textContent()) ?? '').trim();
 }
 
+/**
+ * Whether `service`'s answers reach the page with their Server-Timing header: not from a Fargate
+ * task of the container shape, as MiniStack's HTTP_PROXY integration hands back Content-Type only
+ * (apigateway_v1.py `_invoke_http_proxy_v1`; test/e2e/shop.test.ts reads x-cache at the ALB for it).
+ */
+function headersReachPage(service: ServiceName): boolean {
+  return localShape() !== 'containers' || loadStageConfig('local-containers').services[service].kind === 'lambda';
+}
+
+/**
+ * The hops the journey panel shows for the newest call of `request` (`POST /orders`), as
+ * `name:desc` (the Server-Timing names of docs/runtime-contract.md), waiting for the row to appear.
+ */
+async function journeyOf(page: Page, request: string): Promise<string[]> {
+  const row = page.locator(`#journey-list > li[data-request="${request}"]`).first();
+  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS }).catch(() => {
+    throw new StepFailed(`the journey panel shows no row for ${request}`);
+  });
+  return ((await row.getAttribute('data-hops')) ?? '').split(' ').filter(Boolean);
+}
+
+/** The panel shows `expected` among the hops of `service`'s answer, or no hop at all where the emulator drops the header. */
+function expectHops(service: ServiceName, hops: string[], expected: string[], what: string): void {
+  if (hops.length === 0 && !headersReachPage(service)) {
+    console.log(`browser:     ${what}: no Server-Timing through the emulator's HTTP_PROXY (container shape), as expected there`);
+    return;
+  }
+  const missing = expected.filter((h) => !hops.includes(h));
+  if (missing.length) throw new StepFailed(`${what}: the journey panel shows ${JSON.stringify(hops)}, without ${missing.join(', ')}`);
+}
+
 function expectEqual(actual: unknown, expected: unknown, what: string): void {
   if (actual !== expected) throw new StepFailed(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
@@ -116,12 +152,28 @@ async function shop(page: Page, url: string): Promise<void> {
     await page.click('#register');
     await expectVisible(page, '#message.ok:not([hidden])', 'the registration to succeed');
     expectEqual(await text(page, '#session'), `Signed in as ${email}`, 'session line');
+    // Sign-in reads the user on the primary (a user who just registered must be able to log in at once).
+    expectHops('auth', await journeyOf(page, 'POST /auth/login'), ['db:primary'], 'journey of POST /auth/login');
   });
 
   await step(`open "${product.name}"`, async () => {
     await page.getByRole('button', { name: product.name, exact: true }).click();
     await expectVisible(page, '#product:not([hidden])', 'the product details');
     expectEqual(await text(page, '#product-name'), product.name, 'product heading');
+  });
+
+  await step(`open "${product.name}" again: the journey panel shows a cache hit and no database`, async () => {
+    // Rows are numbered by call: the one after the newest is this read.
+    const newest = Number((await page.locator('#journey-list > li').first().getAttribute('data-call')) ?? 0);
+    await page.getByRole('button', { name: product.name, exact: true }).click();
+    const row = page.locator(`#journey-list > li[data-call="${newest + 1}"]`);
+    await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const request = (await row.getAttribute('data-request')) ?? '';
+    if (!/^GET \/products\/[0-9a-f-]+$/.test(request)) throw new StepFailed(`the newest journey row is ${request}, not the product read`);
+    const hops = await journeyOf(page, request);
+    expectHops('catalog', hops, ['cache:hit'], `journey of the second ${request}`);
+    if (hops.some((h) => h.startsWith('db:'))) throw new StepFailed(`a cached read touched the database: ${JSON.stringify(hops)}`);
+    console.log(`browser:     ${await row.locator('.journey-request').textContent()}`);
   });
 
   const orderId = await step('place an order for one unit', async () => {
@@ -131,6 +183,13 @@ async function shop(page: Page, url: string): Promise<void> {
     expectEqual(await text(page, '#order-status'), 'PENDING', 'order status before payment');
     const id = await text(page, '#order-id');
     if (!id) throw new StepFailed('the checkout shows no order id');
+    // The order commits on the primary, records its read-your-writes marker and drops the product's cached copy.
+    expectHops(
+      'orders',
+      await journeyOf(page, 'POST /orders'),
+      ['db:primary', 'marker:write', 'cache-drop:1-products'],
+      'journey of POST /orders',
+    );
     return id;
   });
 
@@ -141,6 +200,12 @@ async function shop(page: Page, url: string): Promise<void> {
     expectEqual(await text(page, '#paid-order-id'), orderId, 'order id in the confirmation');
     expectEqual(await text(page, '#message'), 'Payment succeeded', 'message after payment');
     if (!(await text(page, '#payment-id'))) throw new StepFailed('the confirmation shows no payment id');
+    expectHops(
+      'payments',
+      await journeyOf(page, 'POST /payments'),
+      ['idempotency:put', 'db:primary', 'provider:charge', 'queue:send', 'idempotency:update'],
+      'journey of POST /payments',
+    );
   });
 
   await step('the API reports the order PAID', async () => {
@@ -153,9 +218,10 @@ async function shop(page: Page, url: string): Promise<void> {
     expectEqual(status, 'PAID', `GET /orders/${orderId} status`);
   });
 
-  await step(`screenshot to ${relative(ROOT, SCREENSHOT)}`, async () => {
+  await step(`screenshot to ${relative(ROOT, SCREENSHOT)} and the journey panel to ${relative(ROOT, JOURNEY_SHOT)}`, async () => {
     await page.locator('#confirmation').scrollIntoViewIfNeeded();
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.locator('#journey').screenshot({ path: JOURNEY_SHOT });
   });
 }
 

@@ -9,7 +9,18 @@ const ids = new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
 
 describe('storefront page', () => {
   test('the ids browser tests drive exist', () => {
-    for (const id of ['register', 'login', 'product-list', 'place-order', 'pay', 'confirmation', 'email', 'password', 'quantity']) {
+    for (const id of [
+      'register',
+      'login',
+      'product-list',
+      'place-order',
+      'pay',
+      'confirmation',
+      'email',
+      'password',
+      'quantity',
+      'journey-list',
+    ]) {
       expect(ids).toContain(id);
     }
   });

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, toPage } from '../../lambda/catalog/domain.
 import { pgProducts } from '../../lambda/catalog/products.js';
 import { databaseFromEnv } from '#shared/db.js';
 import { connectRedis, createRedis } from '#shared/redis.js';
-import { call } from '../support/http.js';
+import { call, hopsOf } from '../support/http.js';
 
 const env = process.env as Record<string, string>;
 let db: Awaited<ReturnType<typeof databaseFromEnv>>;
@@ -91,6 +91,10 @@ describe('GET /products/{id}', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ id: ids[0], name: 'Product 0', priceCents: 100, currency: 'USD', stock: 10 });
     expect([first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual(['miss', 'hit']);
+    expect([hopsOf(first.headers), hopsOf(second.headers)]).toEqual([
+      ['cache:miss', 'db:replica', 'cache-fill:cached', 'app'],
+      ['cache:hit', 'app'],
+    ]);
     expect(second.body).toEqual(first.body);
     expect(cache.stats).toMatchObject({ hits: 1, misses: 1, dbReads: 1 });
   });
@@ -148,6 +152,8 @@ describe('GET /products/{id}', () => {
     const res = await call(app, 'GET', `/products/${ids[2]}`);
     expect(res.status).toBe(200);
     expect(res.body.id).toBe(ids[2]);
+    // No fill is attempted once the lookup failed: the journey shows Redis down and the read through.
+    expect(hopsOf(res.headers)).toEqual(['cache:down', 'db:replica', 'app']);
     expect(down.stats.errors).toBeGreaterThan(0);
     expect((await call(app, 'GET', '/products?limit=3')).status).toBe(200);
   });

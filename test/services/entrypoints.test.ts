@@ -8,7 +8,7 @@ import { handler as ordersHandler } from '../../lambda/orders/handler.js';
 import { buildOrdersApp } from '../../lambda/orders/main.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
 import { startServer } from '#shared/server.js';
-import { proxyEvent } from '../support/http.js';
+import { hopsOf, proxyEvent } from '../support/http.js';
 
 /**
  * The deployable entry points themselves: each service's `handler.ts` given API Gateway REST proxy
@@ -58,13 +58,18 @@ describe('Lambda handlers (API Gateway REST proxy events)', () => {
     const product = await lambda(catalogHandler, 'GET', `/products/${productId}`);
     expect(product).toMatchObject({ status: 200, body: { id: productId, priceCents: 700, stock: 3 } });
     expect(product.headers['x-cache']).toBe('miss');
-    expect((await lambda(catalogHandler, 'GET', `/products/${productId}`)).headers['x-cache']).toBe('hit');
+    // The journey of each answer: a miss reads a replica (the run's reader endpoint) and fills the cache; a hit is Redis alone.
+    expect(hopsOf(product.headers)).toEqual(['cache:miss', 'db:replica', 'cache-fill:cached', 'app']);
+    const cached = await lambda(catalogHandler, 'GET', `/products/${productId}`);
+    expect(cached.headers['x-cache']).toBe('hit');
+    expect(hopsOf(cached.headers)).toEqual(['cache:hit', 'app']);
     const page = await lambda(catalogHandler, 'GET', '/products', { query: { limit: '2' } });
     expect(page.status).toBe(200);
     expect(page.body.items).toHaveLength(2);
 
     const order = await lambda(ordersHandler, 'POST', '/orders', { headers: auth, body: { items: [{ productId, quantity: 2 }] } });
     expect(order).toMatchObject({ status: 201, body: { status: 'PENDING', totalCents: 1400, currency: 'USD' } });
+    expect(hopsOf(order.headers)).toEqual(expect.arrayContaining(['db:primary', 'marker:write', 'cache-drop:1-products', 'app']));
     expect(await lambda(ordersHandler, 'GET', `/orders/${order.body.orderId}`, { headers: auth })).toMatchObject({
       status: 200,
       body: { orderId: order.body.orderId, status: 'PENDING' },

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, lambdaHandler, withoutPathPrefix } from '#shared/http.js';
 import { startServer } from '#shared/server.js';
 import { countMetric, logger, publishMetrics } from '#shared/observability.js';
-import { proxyEvent } from '../support/http.js';
+import { hopsOf, proxyEvent } from '../support/http.js';
 
 /** The JSON log lines written while `fn` runs (Powertools writes one line per entry to stdout). */
 async function logLines(fn: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
@@ -29,6 +29,24 @@ async function logLines(fn: () => Promise<void>): Promise<Array<Record<string, u
 }
 
 describe('the shared HTTP entry', () => {
+  test('every answer carries a Server-Timing header in W3C syntax, ending with the time in the app', async () => {
+    const app = createApp();
+    app.get('/ok', (c) => c.json({ ok: true }));
+    app.get('/fault', () => {
+      throw new Error('boom');
+    });
+    for (const [path, status] of [
+      ['/ok', 200],
+      ['/nowhere', 404],
+      ['/fault', 500],
+    ] as const) {
+      const res = await app.request(path);
+      expect(res.status).toBe(status);
+      expect(hopsOf(res.headers)).toEqual(['app']);
+      expect(res.headers.get('server-timing')).toMatch(/^app;dur=\d+\.\d$/);
+    }
+  });
+
   test('concurrent requests in one server keep their own correlation id in every log line', async () => {
     const app = createApp();
     app.get('/slow/:ms', async (c) => {
@@ -41,9 +59,10 @@ describe('the shared HTTP entry', () => {
     await once(server, 'listening');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
+      let answers: Response[] = [];
       const lines = await logLines(async () => {
         // The slow request starts first and ends last: its lines interleave with the fast one's.
-        await Promise.all([
+        answers = await Promise.all([
           fetch(`${base}/slow/300`, { headers: { 'x-correlation-id': 'slow-request' } }),
           new Promise((r) => setTimeout(r, 50)).then(() => fetch(`${base}/slow/10`, { headers: { 'x-correlation-id': 'fast-request' } })),
         ]);
@@ -52,6 +71,10 @@ describe('the shared HTTP entry', () => {
       expect(byId('slow-request')).toEqual(['before the wait', 'after the wait', 'request']);
       expect(byId('fast-request')).toEqual(['before the wait', 'after the wait', 'request']);
       expect(lines.filter((l) => ['before the wait', 'after the wait', 'request'].includes(l.message as string))).toHaveLength(6);
+      // The container's answers carry their own time too: the slow one its 300 ms, the fast one not.
+      const [slow, fast] = answers.map((a) => Number(/app;dur=([\d.]+)/.exec(a.headers.get('server-timing') ?? '')?.[1]));
+      expect(slow).toBeGreaterThanOrEqual(300);
+      expect(fast).toBeLessThan(300);
     } finally {
       server.close();
     }

@@ -15,7 +15,7 @@ import { connectRedis, createRedis } from '#shared/redis.js';
 import { RecentWrites } from '#shared/recent-writes.js';
 import { secretCredentials } from '#shared/secrets.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
-import { call } from '../support/http.js';
+import { call, hopsOf } from '../support/http.js';
 import { StreamingReplica } from '../support/replica.js';
 import { ordersOn } from './support.js';
 
@@ -270,6 +270,8 @@ describe('read/write split against a real streaming replica', () => {
       const read = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
       expect(read.status).toBe(200);
       expect(read.headers.get('x-read-from')).toBe('primary');
+      // The journey says why: the marker names a position the lagging replica has not replayed.
+      expect(hopsOf(read.headers)).toEqual(['marker:read', 'db:replica-behind', 'db:primary', 'app']);
       expect(read.body.orderId).toBe(created.body.orderId);
 
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
@@ -281,6 +283,7 @@ describe('read/write split against a real streaming replica', () => {
       const later = await call(split, 'GET', `/orders/${created.body.orderId}`, { token });
       expect([later.status, later.body.status]).toEqual([200, 'PAID']);
       expect(later.headers.get('x-read-from')).toBe('replica');
+      expect(hopsOf(later.headers)).toEqual(['marker:read', 'db:replica', 'app']);
     } finally {
       await replica.sql(env.DB_NAME, 'SELECT pg_wal_replay_resume()');
     }

@@ -17,7 +17,7 @@ import { PaymentStore } from '../../lambda/payments/store.js';
 import { makePay, type PayInput } from '../../lambda/payments/usecase.js';
 import { Database, databaseFromEnv } from '#shared/db.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
-import { call, proxyEvent } from '../support/http.js';
+import { call, hopsOf, proxyEvent } from '../support/http.js';
 
 const env = process.env as Record<string, string>;
 const sqs = new SQSClient({});
@@ -112,6 +112,19 @@ describe('POST /payments', () => {
     const res = await pay(orderId, key);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ orderId, status: 'SUCCEEDED', amountCents: 2500, currency: 'EUR' });
+    // Its journey, hop by hop: the key recorded, the attempt, the charge, the commit, the marker, the job sent and marked, the key's result.
+    expect(hopsOf(res.headers)).toEqual([
+      'idempotency:put',
+      'db:primary',
+      'provider:charge',
+      'db:primary',
+      'db:primary',
+      'marker:write',
+      'queue:send',
+      'db:primary',
+      'idempotency:update',
+      'app',
+    ]);
     expect((await call(orders, 'GET', `/orders/${orderId}`, { token })).body.status).toBe('PAID');
     const jobs = await queuedJobs(orderId);
     expect(jobs).toEqual([
@@ -127,6 +140,8 @@ describe('POST /payments', () => {
     const replay = await pay(orderId, key);
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
+    // Answered from the idempotency record: no database, no provider.
+    expect(hopsOf(replay.headers)).toEqual(['idempotency:put', 'app']);
     expect(chargesFor(key)).toBe(1);
   });
 

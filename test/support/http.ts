@@ -45,3 +45,20 @@ export function proxyEvent(
     },
   } as any;
 }
+
+/** One `Server-Timing` entry (W3C syntax: `name;desc=...;dur=...`). */
+const SERVER_TIMING_ENTRY = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:;desc=([A-Za-z0-9!#$%&'*+.^_`|~-]+))?;dur=(\d+(?:\.\d+)?)$/;
+
+/**
+ * The hops of a response's `Server-Timing` header as `name:desc` (`name` alone without a desc), in
+ * order. Throws on an entry that is not W3C Server-Timing syntax, or on a missing header.
+ */
+export function hopsOf(headers: Headers | Record<string, string | undefined>): string[] {
+  const value = headers instanceof Headers ? headers.get('server-timing') : headers['server-timing'];
+  if (!value) throw new Error('no Server-Timing header');
+  return value.split(', ').map((entry) => {
+    const m = SERVER_TIMING_ENTRY.exec(entry);
+    if (!m) throw new Error(`not a Server-Timing entry: ${entry}`);
+    return m[2] === undefined ? m[1] : `${m[1]}:${m[2]}`;
+  });
+}

@@ -1,28 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadStageConfig, type StageConfig } from '../../../lib/config/index.js';
-import { StorefrontStage } from '../../../lib/storefront-stage.js';
+import { Stack } from 'aws-cdk-lib';
+import type { StorefrontStage } from '../../../lib/storefront-stage.js';
 
-const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', file), 'utf8'));
-const cdkJson = readJson('cdk.json') as { context: Record<string, unknown> };
-const cdkContext = readJson('cdk.context.json') as Record<string, unknown>;
-
-/**
- * The app exactly as `bin/storefront.ts` builds it (feature flags from cdk.json, AZs from
- * cdk.context.json, cdk-nag plugged in), without Lambda bundling: templates and findings do not
- * depend on the bundles, and skipping esbuild keeps the suite fast.
- */
-export function buildStage(stage: string | StageConfig): { app: App; stage: StorefrontStage } {
-  const config = typeof stage === 'string' ? loadStageConfig(stage) : stage;
-  const app = new App({
-    context: { ...cdkJson.context, ...cdkContext, 'aws:cdk:bundling-stacks': [] },
-  });
-  const storefront = new StorefrontStage(app, `Storefront-${config.stage}`, { config, env: config.env });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stage: storefront };
-}
+// One builder for tests and the docs scripts (scripts/cost.ts synthesizes the stages the same way).
+export { buildStage } from '../../../scripts/synth-stage.js';
 
 export function stacksOf(stage: StorefrontStage): Stack[] {
   return stage.node.children.filter((c): c is Stack => Stack.isStack(c));

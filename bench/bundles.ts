@@ -140,7 +140,10 @@ async function main(): Promise<void> {
         if (!fs.statSync(dir).isDirectory()) continue;
         const files = filesOf(dir);
         const maps = files.filter((f) => f.endsWith('.map'));
-        const code = files.filter((f) => !f.endsWith('.map') && !f.includes(`${path.sep}migrations${path.sep}`));
+        // Code is what Node compiles at load; data shipped beside it (the RDS CAs, read on the first TLS
+        // connection; the migrations' SQL) is listed apart.
+        const code = files.filter((f) => /\.m?js$/.test(f));
+        const data = files.filter((f) => !f.endsWith('.map') && !code.includes(f));
         const zipped = files.reduce((n, f) => n + zlib.deflateRawSync(fs.readFileSync(f), { level: 9 }).length, 0);
         const name = (resource.Metadata?.['aws:cdk:path'] ?? '').split('/').slice(1, -1).join('/');
         const index = path.join(dir, 'index.js');
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
           entry ? `\`${entry}\`` : "CDK's own",
           `${kib(bytes(code))}${over ? ' **over**' : ''}`,
           kib(bytes(maps)),
+          data.length ? `${kib(bytes(data))} (${[...new Set(data.map((f) => path.relative(dir, f).split(path.sep)[0]))].join(', ')})` : '',
           kib(zipped),
         ]);
       }
@@ -163,8 +167,8 @@ async function main(): Promise<void> {
       '',
       `### Sizes, stage \`${stage}\`${bundleAwsSdk ? ' (AWS SDK bundled: listed only)' : ` (target: service code at most ${MAX_KIB} KiB)`}`,
       '',
-      '| function | entry | code | source map | zipped (code + map) |',
-      '|---|---|---|---|---|',
+      '| function | entry | code | source map | data beside it | zipped (all files) |',
+      '|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
     ];

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { lambdaBundle } from '../lib/constructs/bundling.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 import { proxyEvent } from '../test/support/http.js';
-import { machine, median, recordFigure, writeSection } from './support/report.js';
+import { BENCH_NODE, benchNodeVersion, machine, median, recordFigure, titleForNode, writeSection } from './support/report.js';
 
 /**
  * `npm run bench:lambda-path`: the catalog's Lambda handler (the esbuild bundle `cdk synth` ships,
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   env.POWERTOOLS_LOG_LEVEL = process.env.BENCH_LOG_LEVEL;
   const worker = fork(__filename, ['child', appFile, floorFile], {
     env,
+    execPath: BENCH_NODE,
     execArgv: [
       '--import',
       'tsx',
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
     recordFigure(`catalog.lambda${scenario.includes('{id}') ? 'ProductRead' : 'PageRead'}Micros`, {
       value: Math.round(median(app)),
       unit: 'µs/invocation',
-      what: `${scenario} through the catalog's Lambda handler, warm cache, in process, on this machine`,
+      what: `${scenario} through the catalog's Lambda handler, warm cache, in process, on this machine, Node ${benchNodeVersion()}`,
       by: 'npm run bench:lambda-path',
     });
     failed ||= !ok;
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
   }
   const text = [
     `Measured ${started} by \`npm run bench:lambda-path\` (bench/lambda-path.ts): ${N} invocations per block, one`,
-    `after another, ${ROUNDS} rounds alternating app and floor. **app**: \`lambda/catalog/handler.ts\` as \`cdk synth\` bundles`,
+    `after another, ${ROUNDS} rounds alternating app and floor, both on Node ${benchNodeVersion()}. **app**: \`lambda/catalog/handler.ts\` as \`cdk synth\` bundles`,
     'it (`node --enable-source-maps`), API Gateway proxy events through `hono/aws-lambda`, INFO access log line per',
     'request, EMF metrics published after each invocation, warm cache. **floor**: `bench/support/floor-handler.ts`, a bare',
     'handler doing the same Redis GETs and returning the cached JSON. Both in one process, stdout discarded.',
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     ...lines,
   ].join('\n');
   console.log(text);
-  writeSection('Lambda path: catalog handler against a bare handler', text);
+  writeSection(titleForNode('Lambda path: catalog handler against a bare handler'), text);
   if (failed) process.exitCode = 1;
 }
 

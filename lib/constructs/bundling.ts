@@ -47,6 +47,9 @@ export function buildOptions(spec: BundleSpec): BuildOptions {
     metafile: true,
     logLevel: 'error',
     external: [...spec.external],
+    // cockatiel ships CommonJS as `main` and ESM as `module`; esbuild takes `main` for Node, all 24 KiB of
+    // it. The ESM build tree-shakes to the circuit breaker the app uses (~8 KiB).
+    alias: { cockatiel: './node_modules/cockatiel/dist/esm/index.js' },
     // Bundled CommonJS dependencies (pg, ioredis) still call require() for Node built-ins, and shared code
     // finds the files shipped beside the bundle (RUNTIME_FILES) through __dirname, as in CommonJS.
     banner: esm
@@ -176,8 +179,12 @@ const lockFileContent = (): Buffer =>
     ? fs.readFileSync(path.join(ROOT, 'package-lock.json'))
     : Buffer.alloc(0));
 
-/** Modules every bundle leaves out: pg's optional native binding, required lazily and never used. */
-const NEVER_BUNDLED = ['pg-native'];
+/**
+ * Modules every bundle leaves out: pg's native client and the binding it loads, required only when
+ * asked for (`pg.native`, NODE_PG_FORCE_NATIVE) and never shipped; asked for, they fail as a missing
+ * pg-native does (MODULE_NOT_FOUND), which pg expects.
+ */
+const NEVER_BUNDLED = ['pg-native', './node_modules/pg/lib/native/index.js'];
 
 /**
  * A Lambda function's bundle (`index.js`, CommonJS). The AWS SDK v3 is left to the Node.js runtime,

@@ -27,7 +27,8 @@ export function machine(): string {
   } catch {
     // not fatal: the date and the CPU are what matter
   }
-  return `${new Date().toISOString()}, ${os.cpus().length} cores (${model}), Node ${process.version}, Linux ${kernel}, load average ${load} at the start`;
+  const node = process.env.BENCH_NODE ? `Node ${benchNodeVersion()} (the harness on ${process.version})` : `Node ${process.version}`;
+  return `${new Date().toISOString()}, ${os.cpus().length} cores (${model}), ${node}, Linux ${kernel}, load average ${load} at the start`;
 }
 
 export const median = (xs: readonly number[]): number => {

@@ -17,7 +17,7 @@ import { buildSync } from 'esbuild';
 import { loadStageConfig } from '../lib/config/index.js';
 import { buildOptions, bundle, lambdaBundle, lambdaSpec } from '../lib/constructs/bundling.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
-import { machine, median, writeSection } from './support/report.js';
+import { BENCH_NODE, benchNodeVersion, machine, median, titleForNode, writeSection } from './support/report.js';
 
 const stage = process.argv[2] ?? 'prod';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -100,7 +100,7 @@ const probeFile = () => path.join(lambdaBundle('bench/support/load-probe.ts'), '
 /** One fresh `node` loading `file` (bench/support/load-probe.ts), as the Lambda runtime would. */
 function probe(file: string, env: NodeJS.ProcessEnv): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', probeFile(), file], {
+    const child = spawn(BENCH_NODE, ['--enable-source-maps', probeFile(), file], {
       env,
       cwd: path.dirname(file),
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -140,7 +140,10 @@ async function main(): Promise<void> {
         if (!fs.statSync(dir).isDirectory()) continue;
         const files = filesOf(dir);
         const maps = files.filter((f) => f.endsWith('.map'));
-        const code = files.filter((f) => !f.endsWith('.map') && !f.includes(`${path.sep}migrations${path.sep}`));
+        // Code is what Node compiles at load; data shipped beside it (the RDS CAs, read on the first TLS
+        // connection; the migrations' SQL) is listed apart.
+        const code = files.filter((f) => /\.(m?js|py)$/.test(f));
+        const data = files.filter((f) => !f.endsWith('.map') && !code.includes(f));
         const zipped = files.reduce((n, f) => n + zlib.deflateRawSync(fs.readFileSync(f), { level: 9 }).length, 0);
         const name = (resource.Metadata?.['aws:cdk:path'] ?? '').split('/').slice(1, -1).join('/');
         const index = path.join(dir, 'index.js');
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
           entry ? `\`${entry}\`` : "CDK's own",
           `${kib(bytes(code))}${over ? ' **over**' : ''}`,
           kib(bytes(maps)),
+          data.length ? `${kib(bytes(data))} (${[...new Set(data.map((f) => path.relative(dir, f).split(path.sep)[0]))].join(', ')})` : '',
           kib(zipped),
         ]);
       }
@@ -163,8 +167,8 @@ async function main(): Promise<void> {
       '',
       `### Sizes, stage \`${stage}\`${bundleAwsSdk ? ' (AWS SDK bundled: listed only)' : ` (target: service code at most ${MAX_KIB} KiB)`}`,
       '',
-      '| function | entry | code | source map | zipped (code + map) |',
-      '|---|---|---|---|---|',
+      '| function | entry | code | source map | data beside it | zipped (all files) |',
+      '|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
     ];
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
       lines.push(
         '### Module load plus app construction, against an SDK-only bundle',
         '',
-        `CPU of a fresh \`node --enable-source-maps\` from just before \`require(bundle)\` until 1.5 s later (top-level code`,
+        `CPU of a fresh \`node --enable-source-maps\` (Node ${benchNodeVersion()}) from just before \`require(bundle)\` until 1.5 s later (top-level code`,
         'and the init it starts: environment checks, clients, app, secret fetch and connections to the local services;',
         `time spent waiting on I/O is not CPU), median of ${ROUNDS} alternating runs. The SDK-only bundle imports the`,
         '`@aws-sdk/*` packages the function imports and constructs their clients. `require` is the wall time of the',
@@ -216,7 +220,7 @@ async function main(): Promise<void> {
     }
     const text = lines.join('\n');
     console.log(text);
-    writeSection(`Lambda bundles (${stage})`, text);
+    writeSection(titleForNode(`Lambda bundles (${stage})`), text);
     if (failed) {
       console.error('a bundle target was MISSED');
       process.exitCode = 1;

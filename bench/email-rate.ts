@@ -144,6 +144,25 @@ async function main(): Promise<void> {
       ]
     : [['whole backlog', stamps]];
   const firstAfter = stalled ? stamps.find((t) => t >= stalled.to) : undefined;
+  // Where the seconds around the end of the stall went: each send the worker issued, ms after Redis answered again.
+  // Where the fullest second was, relative to the stall: the sends in it, ms after Redis stopped answering.
+  const sortedIssued = [...issued].sort((a, b) => a - b);
+  const fullest = sortedIssued
+    .map((t, i) => sortedIssued.filter((u) => u >= t && u < t + 1000).length === maxWindow && i)
+    .find((i) => i !== false);
+  const fullestSecond =
+    typeof fullest === 'number'
+      ? sortedIssued
+          .filter((u) => u >= sortedIssued[fullest] && u < sortedIssued[fullest] + 1000)
+          .map((u) => u - (stalled?.from ?? startedAt))
+          .join(', ')
+      : '';
+  const aroundResume = stalled
+    ? issued
+        .filter((t) => t >= stalled.to - 1000 && t < stalled.to + 2000)
+        .map((t) => t - stalled.to)
+        .join(', ')
+    : '';
   let ok = stamps.length === JOBS && distinct === JOBS && maxWindow <= RATE;
   const rows = phases.map(([name, ts, since]) => {
     const r = ts.length > 1 ? (since === undefined ? rateOf(ts) : rateSince(since, ts)) : 0;
@@ -167,6 +186,7 @@ ${rows.join('\n')}
 | wall time incl. queue polling | ${wall.toFixed(2)} s |
 | **most sends in any sliding 1-second window, as the worker issued them** | **${maxWindow}** (limit ${RATE}) |
 | most in any 1-second window of MiniStack's arrival stamps | ${maxArrivalWindow} |
+| the fullest second as issued (ms after ${stalled ? 'Redis stopped answering' : 'the start'}) | ${fullestSecond} |${stalled ? `\n| sends issued from 1 s before to 2 s after Redis answered again (ms after it) | ${aroundResume} |` : ''}
 
 Target ${ok ? 'met' : '**MISSED**'}: every job sent once, no window above the limit (send side), each rate 95-100 % of the limit.
 The window is judged where the worker controls it, when each SES call is issued: the limiter admits a send only

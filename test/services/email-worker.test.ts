@@ -320,6 +320,38 @@ describe('drill 11: email under faults', () => {
     }
   }, 60_000);
 
+  test('a limiter call that a hung Redis runs only when it wakes, after its caller gave up, changes nothing', async () => {
+    const own = await startRedisServer();
+    try {
+      const key = `email:slot:${randomUUID()}`;
+      const redis = createRedis({ host: '127.0.0.1', port: own.port, tls: false, reconnectMaxMs: LIMITER_PROBE_MS });
+      redises.push(redis);
+      await connectRedis(redis);
+      const limiter = new SendRateLimiter(redis, 10, key);
+      await limiter.acquire(); // through Redis: the limiter learns Redis' clock
+      const admin = createRedis({ host: '127.0.0.1', port: own.port, tls: false });
+      redises.push(admin);
+      await connectRedis(admin);
+      const slotBefore = await admin.get(key);
+      admin.disconnect();
+
+      own.process.kill('SIGSTOP');
+      // Its reservation is written to the frozen Redis, times out, and the send goes out on the local share.
+      await limiter.acquire();
+      expect(limiter.fallbacks).toBe(1);
+      own.process.kill('SIGCONT');
+
+      const after = createRedis({ host: '127.0.0.1', port: own.port, tls: false });
+      redises.push(after);
+      await connectRedis(after);
+      // Redis has run the reservation by now (it was first in its socket): it found its deadline passed.
+      expect(await after.get(key)).toBe(slotBefore);
+    } finally {
+      own.process.kill('SIGCONT');
+      own.process.kill('SIGTERM');
+    }
+  }, 30_000);
+
   test('a hung SES call ends inside the invocation: the job fails cleanly (no record left in progress) and its redelivery sends once', async () => {
     const orderId = `ses-hang-${randomUUID()}`;
     const body = JSON.stringify(job(orderId));

@@ -93,6 +93,8 @@ export const LIMITER_PROBE_MS = 250;
  * client's longest reconnect back-off (lambda/shared/redis.ts) and one window, rounded up.
  */
 const REJOIN_WINDOW_MS = 5_000;
+/** How long the clock offset of a short round trip is kept before any answer may renew it. */
+const CLOCK_SAMPLE_MS = 10_000;
 
 export class SendRateLimiter {
   /** Milliseconds between two sends. */
@@ -103,6 +105,17 @@ export class SendRateLimiter {
   readonly localIntervalMs: number;
   /** Sends that went out on the local fallback (Redis unreachable). */
   fallbacks = 0;
+  /** Admissions given up because this process took too long to act on them (see `lateToleranceMs`). */
+  lateAdmissions = 0;
+  /**
+   * Longest a granted admission may wait in this process before its send is issued: half the slack
+   * the window keeps over one second. Admissions `perSecond` apart are at least a window apart, so
+   * sends issued within this of their admission still never put more than `perSecond` in a second,
+   * however the event loop is starved (a busy container, a GC pause) between Redis' answer and the
+   * send. A later one still counts in the window and is not used: the limit holds, the rate gives.
+   */
+  private readonly lateToleranceMs: number;
+  private readonly localLateToleranceMs: number;
   private readonly guard: RedisGuard;
   /** Most sends one instance makes in a second without Redis (an integer: the window is sliding). */
   private readonly localPerSecond: number;
@@ -113,8 +126,12 @@ export class SendRateLimiter {
   private localSends: number[] = [];
   /** The one REJOIN in flight: concurrent sends of a batch must not take this instance off the count twice. */
   private rejoining?: Promise<void>;
-  /** Redis' clock less this process's (ms), from the last answer: how a call's deadline is put in Redis' time. */
-  private redisClockOffset?: number;
+  /**
+   * Redis' clock less this process's (ms), from the answer with the shortest round trip (NTP's rule:
+   * an answer that waited in a starved event loop would skew it), renewed every CLOCK_SAMPLE_MS: how
+   * a call's deadline is put in Redis' time and an admission's age is read in ours.
+   */
+  private clock?: { offset: number; roundTrip: number; at: number };
 
   /**
    * @param instances most worker instances that run at once (the queue's `maxConcurrency`): without
@@ -132,6 +149,8 @@ export class SendRateLimiter {
     this.windowMs = this.intervalMs * perSecond;
     this.localPerSecond = Math.floor(perSecond / instances);
     this.localIntervalMs = this.localPerSecond >= 1 ? sendIntervalMs(this.localPerSecond) : this.intervalMs * instances;
+    this.lateToleranceMs = Math.floor((this.windowMs - 1000) / 2);
+    this.localLateToleranceMs = Math.floor((this.localIntervalMs * Math.max(1, this.localPerSecond) - 1000) / 2);
     // Its own breaker: the limiter probes a lost Redis more often than the cache does.
     this.guard = new RedisGuard(redis, LIMITER_PROBE_MS);
   }
@@ -151,7 +170,8 @@ export class SendRateLimiter {
     }
   }
 
-  private async acquireShared(): Promise<number> {
+  /** The admission time (Redis' clock), or undefined when it came too late to use (try again). */
+  private async acquireShared(): Promise<number | undefined> {
     if (this.local) await (this.rejoining ??= this.rejoin().finally(() => (this.rejoining = undefined)));
     const [wait] = await this.call(RESERVE, [this.key], [this.intervalMs]);
     await sleep(wait);
@@ -161,7 +181,7 @@ export class SendRateLimiter {
         [`${this.key}:window`, `${this.key}:local`],
         [this.perSecond, randomUUID(), this.localPerSecond, this.windowMs],
       );
-      if (admitted === 1) return now;
+      if (admitted === 1) return this.onTime(Date.now() - (now - this.clock!.offset), this.lateToleranceMs) ? now : undefined;
       await sleep(retryIn);
     }
   }
@@ -173,10 +193,14 @@ export class SendRateLimiter {
    */
   private async call(script: string, keys: string[], args: Array<string | number>): Promise<number[]> {
     const sentAt = Date.now();
-    const deadline = this.redisClockOffset === undefined ? 0 : sentAt + this.redisClockOffset + LIMITER_CALL_TIMEOUT_MS;
+    const deadline = this.clock === undefined ? 0 : sentAt + this.clock.offset + LIMITER_CALL_TIMEOUT_MS;
     const reply = (await this.evalWithTimeout(script, keys, [deadline, ...args])) as number[];
-    // Redis read its clock about halfway through the round trip.
-    this.redisClockOffset = reply[1] - (sentAt + Date.now()) / 2;
+    const answeredAt = Date.now();
+    const roundTrip = answeredAt - sentAt;
+    if (this.clock === undefined || roundTrip <= this.clock.roundTrip || answeredAt - this.clock.at > CLOCK_SAMPLE_MS) {
+      // Redis read its clock about halfway through the round trip.
+      this.clock = { offset: reply[1] - (sentAt + answeredAt) / 2, roundTrip, at: answeredAt };
+    }
     if (reply[0] === -1) throw new Error('send limiter: the call reached Redis after its deadline');
     return reply;
   }
@@ -237,7 +261,14 @@ export class SendRateLimiter {
     this.localNextFree = slot + this.localIntervalMs;
     this.localSends = [...this.localSends.filter((t) => now - t < this.windowMs), slot];
     await sleep(slot - now);
-    return slot;
+    return this.onTime(Date.now() - slot, this.localLateToleranceMs) ? slot : undefined;
+  }
+
+  private onTime(lateMs: number, toleranceMs: number): boolean {
+    if (lateMs <= toleranceMs) return true;
+    this.lateAdmissions++;
+    metrics.addMetric('EmailLimiterLateAdmission', MetricUnit.Count, 1);
+    return false;
   }
 }
 

@@ -169,6 +169,40 @@ test('a worker that stalls with several slots due still sends no more than the l
   expect(maxPerSecond(admitted)).toBeLessThanOrEqual(5);
 }, 30_000);
 
+test('an admission this process acts on too late (event loop starved after Redis granted it) is not used: the next one is', async () => {
+  const redis = createRedis({ host: env.REDIS_HOST, port: Number(env.REDIS_PORT), tls: false });
+  redises.push(redis);
+  await redis.connect();
+  const key = `email:slot:${randomUUID()}`;
+  const limiter = new SendRateLimiter(redis, 10, key);
+  await limiter.acquire(); // the limiter learns Redis' clock from a quick round trip
+  // Starve the event loop between Redis' answer to the next ADMIT and the limiter acting on it, as a
+  // busy container would: a callback on the reply that runs before the limiter's own.
+  const evalReal = redis.eval.bind(redis);
+  let starved = false;
+  jest.spyOn(redis, 'eval').mockImplementation(((...args: Parameters<Redis['eval']>) => {
+    const reply = evalReal(...args) as Promise<unknown>;
+    if (!starved && String(args[0]).includes('ZCARD')) {
+      starved = true;
+      void reply.then(() => {
+        const until = Date.now() + 200;
+        while (Date.now() < until) {
+          /* busy: the starved event loop */
+        }
+      });
+    }
+    return reply;
+  }) as Redis['eval']);
+  const before = Date.now();
+  await limiter.acquire();
+  expect(starved).toBe(true);
+  expect(limiter.lateAdmissions).toBe(1);
+  // The admission it used is a second one, taken after the stall.
+  expect(Date.now() - before).toBeGreaterThanOrEqual(200);
+  // Redis still counts the admission it gave up: the first, that one and the one used.
+  expect(await redis.zcard(`${key}:window`)).toBe(3);
+}, 30_000);
+
 describe('suppression list (issue 8: bounces and complaints are never mailed again)', () => {
   const list = () => dynamoSuppressionList(env.IDEMPOTENCY_TABLE);
   const sesNotification = (message: unknown) => ({

@@ -125,6 +125,7 @@ export class StorefrontStage extends Stage {
       originSecretVersions: config.originSecret,
       publicApi: config.publicApi,
       cacheTtlSeconds: config.cacheTtlSeconds,
+      emulatorEndpoint: config.emulator?.endpoint,
       orders: config.orders,
       logRetention,
       removalPolicy: softRemovalPolicy,

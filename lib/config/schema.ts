@@ -148,6 +148,12 @@ export const stageConfigSchema = z
        */
       cloudWatchRole: z.boolean().optional(),
     }),
+    /**
+     * The AWS emulator this stage deploys to (the local stage): the `ApiUrl` output is the URL the
+     * emulator serves the API at, reachable from this machine as written. bin/ takes
+     * `AWS_ENDPOINT_URL` over this one (a second emulator beside a shared one). Default: none (AWS).
+     */
+    emulator: z.strictObject({ endpoint: z.url() }).optional(),
     /** Where clients reach the API: through CloudFront `/api`, or straight at API Gateway. */
     publicApi: z.enum(['cloudfront', 'apigateway']),
     /**

@@ -141,6 +141,11 @@ export interface ServicesStackProps extends StackProps {
   /** Where clients reach the API; with `apigateway`, `ApiUrl` is output here and no origin secret is required. */
   readonly publicApi: PublicApi;
   /**
+   * Endpoint of the AWS emulator the stage deploys to: `ApiUrl` is then the emulator's URL of the API.
+   * @default - none: `ApiUrl` is API Gateway's
+   */
+  readonly emulatorEndpoint?: string;
+  /**
    * Folder holding `<service>/handler.ts`, `server.ts`, `authorizer.ts`, `relay.ts`, `sweep.ts`.
    * @default the repository's `lambda/`
    */
@@ -460,7 +465,8 @@ export class ServicesStack extends Stack {
       });
     }
     if (!viaCloudFront) {
-      new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Public API base URL' });
+      const url = props.emulatorEndpoint ? this.api.emulatorUrl(props.emulatorEndpoint) : this.api.url;
+      new CfnOutput(this, 'ApiUrl', { value: url, description: 'Public API base URL' });
     }
   }
 }

@@ -90,7 +90,7 @@ export class ContainerPlatform extends Construct {
     Validations.of(this.loadBalancer).acknowledge({
       id: 'PCI.DSS.321-ALBWAFEnabled',
       reason:
-        "Internal ALB that admits only the VPC link: every request it sees has passed the REGIONAL web ACL on the API stage (and the CloudFront one); a second association would inspect and bill each request twice.",
+        'Internal ALB that admits only the VPC link: every request it sees has passed the REGIONAL web ACL on the API stage (and the CloudFront one); a second association would inspect and bill each request twice.',
     });
 
     if (props.vpcLink === false) return;
@@ -121,6 +121,10 @@ export class ContainerPlatform extends Construct {
       reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
     });
     acknowledgeLogBucket(bucket, 'Elastic Load Balancing', 'delivers access logs only to SSE-S3 buckets.');
+    Validations.of(bucket).acknowledge({
+      id: 'PCI.DSS.321-S3BucketLoggingEnabled',
+      reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
+    });
     skipCheckov(
       bucket,
       { id: 'CKV_AWS_18', comment: 'This is the ALB access-log bucket; logging it into another bucket adds nothing' },

@@ -185,7 +185,7 @@ export class EmailPipeline extends Construct {
       Validations.of(mapping).acknowledge({
         id: 'Serverless-LambdaEventSourceMappingDestination',
         reason:
-          "An SQS event source takes no on-failure destination (only stream and Kafka sources do): failed jobs return to the queue and reach its dead-letter queue after maxReceiveCount deliveries.",
+          'An SQS event source takes no on-failure destination (only stream and Kafka sources do): failed jobs return to the queue and reach its dead-letter queue after maxReceiveCount deliveries.',
       });
     }
     props.idempotencyTable.grantReadWriteData(fn);

@@ -244,7 +244,12 @@ export class RateLimitedWebAcl extends Construct {
       resourceArn: this.webAcl.attrArn,
       // WAF wants the log group's ARN without the `:*` that `logGroupArn` ends in.
       logDestinationConfigs: [
-        Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
       ],
       // The origin header's value is the secret that proves a request came through CloudFront.
       redactedFields: [...REDACTED_HEADERS, ...(requiredHeader ? [requiredHeader.name.toLowerCase()] : [])].map((name) => ({

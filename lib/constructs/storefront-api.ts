@@ -344,7 +344,7 @@ export class StorefrontApi extends Construct {
       {
         id: 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted',
         reason:
-          'No API Gateway cache: product reads are cached in Redis and at CloudFront, and every other route answers per user (caching them would serve one shopper another\'s data).',
+          "No API Gateway cache: product reads are cached in Redis and at CloudFront, and every other route answers per user (caching them would serve one shopper another's data).",
       },
       {
         id: 'PCI.DSS.321-APIGWSSLEnabled',

@@ -93,7 +93,11 @@ export class StorefrontCdn extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log bucket; logging it into itself would loop',
     });
-    acknowledgeLogBucket(this.logBucket, 'CloudFront standard logging and S3 server access logging', 'write through ACLs and bucket policies, which SSE-KMS would also need key grants for; the logs hold no card data (payments never pass through the page).');
+    acknowledgeLogBucket(
+      this.logBucket,
+      'CloudFront standard logging and S3 server access logging',
+      'write through ACLs and bucket policies, which SSE-KMS would also need key grants for; the logs hold no card data (payments never pass through the page).',
+    );
     skipCheckov(
       this.logBucket,
       { id: 'CKV_AWS_18', comment: 'This is the access-log bucket; logging it into itself would loop' },
@@ -119,11 +123,13 @@ export class StorefrontCdn extends Construct {
     Validations.of(this.siteBucket).acknowledge(
       {
         id: 'PCI.DSS.321-S3BucketReplicationEnabled',
-        reason: 'The page is public and built from the repository: a lost bucket is redeployed by BucketDeployment, and versions keep a month of history.',
+        reason:
+          'The page is public and built from the repository: a lost bucket is redeployed by BucketDeployment, and versions keep a month of history.',
       },
       {
         id: 'PCI.DSS.321-S3DefaultEncryptionKMS',
-        reason: 'SSE-S3: the bucket holds the public storefront page and its public config, nothing confidential; CloudFront reads it through OAC.',
+        reason:
+          'SSE-S3: the bucket holds the public storefront page and its public config, nothing confidential; CloudFront reads it through OAC.',
       },
     );
 

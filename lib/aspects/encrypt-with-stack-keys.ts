@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
-import { unskipCheckov } from '../constructs/checkov.js';
+import { skipCheckov, unskipCheckov } from '../constructs/checkov.js';
 
 export interface EncryptWithStackKeysProps {
   /** What happens to each key when its stack is deleted (data under a deleted key is lost). */
@@ -57,6 +57,13 @@ export class EncryptWithStackKeys implements IAspect {
     if (!entry.granted.has(use)) {
       entry.granted.add(use);
       for (const statement of this.statements(stack, use)) entry.key.addToResourcePolicy(statement);
+      if (use === 'secrets') {
+        skipCheckov(entry.key, {
+          id: 'CKV_AWS_33',
+          comment:
+            "The wildcard principal is conditioned on kms:ViaService (Secrets Manager of this region) and kms:CallerAccount (this account), as in the AWS-managed aws/secretsmanager key's policy; checkov ignores the conditions",
+        });
+      }
     }
     return entry.key;
   }

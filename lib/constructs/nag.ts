@@ -43,8 +43,9 @@ export function acknowledgeLibraryFunction(fn: IConstruct, findings: readonly ('
 }
 
 /**
- * An access-log bucket: the end of the logging chain, written by a log delivery service. (cdk-nag
- * asks a bucket that is no other bucket's log target to log itself: its owner acknowledges that.)
+ * An access-log bucket: the end of the logging chain, written by a log delivery service. (PCI DSS
+ * S3BucketLoggingEnabled passes a bucket that is another bucket's log target, so only the owner of
+ * one that is not acknowledges that finding itself.)
  */
 export function acknowledgeLogBucket(bucket: IConstruct, writer: string, encryption: string): void {
   Validations.of(bucket).acknowledge(

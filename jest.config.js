@@ -12,6 +12,10 @@ const base = {
 module.exports = {
   // Services keep one pool per container by design; the run ends when the tests do.
   forceExit: true,
+  // The services run against real PostgreSQL, Redis and MiniStack: slower than unit tests, never
+  // mocked. Set here because Jest 30 takes the timeout from the global config only: set inside the
+  // services project it was ignored, and they ran with the 5 s default (timeouts on a busy machine).
+  testTimeout: 60_000,
   projects: [
     {
       ...base,
@@ -25,8 +29,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/services/**/*.test.ts'],
       globalSetup: '<rootDir>/test/services/global-setup.ts',
       globalTeardown: '<rootDir>/test/services/global-teardown.ts',
-      // Real PostgreSQL, Redis and MiniStack: slower than unit tests, never mocked.
-      testTimeout: 60_000,
     },
   ],
 };

@@ -1,6 +1,7 @@
 import { Aspects, CrossStackReferences, Duration, ReferenceStrength, RemovalPolicy, Stage, type StageProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { EncryptWithStackKeys } from './aspects/encrypt-with-stack-keys.js';
 import { OmitSecurityGroupRules } from './aspects/omit-security-group-rules.js';
 import type { StageConfig } from './config/index.js';
 import { ServiceFunction } from './constructs/service-function.js';
@@ -51,6 +52,7 @@ export class StorefrontStage extends Stage {
     // Logs and secrets hold nothing worth a snapshot; RETAIN is their "keep" policy.
     const softRemovalPolicy = removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const wafLogging = config.waf.logging ? { retention: logRetention, removalPolicy: softRemovalPolicy } : undefined;
 
     this.network = new NetworkStack(this, 'Network', {
       env,
@@ -115,6 +117,7 @@ export class StorefrontStage extends Stage {
       containers: config.containers,
       waf: config.waf,
       regionalWebAcl: config.waf.regionalAcl,
+      wafLogging,
       throttle: config.api.throttle,
       writeThrottle: config.api.writeThrottle,
       cloudWatchRole: config.api.cloudWatchRole,
@@ -122,6 +125,7 @@ export class StorefrontStage extends Stage {
       originSecretVersions: config.originSecret,
       publicApi: config.publicApi,
       cacheTtlSeconds: config.cacheTtlSeconds,
+      emulatorEndpoint: config.emulator?.endpoint,
       orders: config.orders,
       logRetention,
       removalPolicy: softRemovalPolicy,
@@ -135,6 +139,7 @@ export class StorefrontStage extends Stage {
       crossRegionReferences: env.region !== 'us-east-1',
       waf: config.waf,
       domain: config.domain,
+      wafLogging,
     });
 
     this.cdn = new CdnStack(this, 'Cdn', {
@@ -166,5 +171,6 @@ export class StorefrontStage extends Stage {
     });
 
     if (config.network.securityGroupRules === false) Aspects.of(this).add(new OmitSecurityGroupRules());
+    if (config.compliance?.customerManagedKeys) Aspects.of(this).add(new EncryptWithStackKeys({ removalPolicy: softRemovalPolicy }));
   }
 }

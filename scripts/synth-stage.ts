@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { loadStageConfig, type StageConfig } from '../lib/config/index.js';
+import { addNagPacks } from '../lib/nag-packs.js';
 import { StorefrontStage } from '../lib/storefront-stage.js';
 
 const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(__dirname, '..', file), 'utf8'));
@@ -20,6 +20,6 @@ export function buildStage(stage: string | StageConfig): { app: App; stage: Stor
     context: { ...cdkJson.context, ...cdkContext, 'aws:cdk:bundling-stacks': [] },
   });
   const storefront = new StorefrontStage(app, `Storefront-${config.stage}`, { config, env: config.env });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addNagPacks(app, config);
   return { app, stage: storefront };
 }

@@ -25,3 +25,11 @@ export function skipCheckov(scope: IConstruct, ...skips: CheckovSkip[]): void {
   for (const s of skips) if (!skip.some((x) => x.id === s.id)) skip.push({ id: s.id, comment: s.comment });
   resource.addMetadata('checkov', { ...existing, skip });
 }
+
+/** Removes a skip that no longer applies, e.g. once an aspect has fixed what the check looks for. */
+export function unskipCheckov(resource: CfnResource, id: string): void {
+  const existing = resource.getMetadata('checkov') as { skip?: CheckovSkip[] } | undefined;
+  if (!existing?.skip) return;
+  const skip = existing.skip.filter((s) => s.id !== id);
+  resource.addMetadata('checkov', { ...existing, skip });
+}

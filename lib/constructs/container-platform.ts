@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { skipCheckov } from './checkov.js';
+import { acknowledgeLogBucket } from './nag.js';
 
 export interface ContainerPlatformProps {
   readonly vpc: ec2.IVpc;
@@ -82,6 +83,15 @@ export class ContainerPlatform extends Construct {
     });
     const plainHttp = 'Internal ALB reached only from the VPC link security group; TLS ends at CloudFront and API Gateway (ADR 0010)';
     skipCheckov(this.listener, { id: 'CKV_AWS_2', comment: plainHttp }, { id: 'CKV_AWS_103', comment: plainHttp });
+    Validations.of(this.listener).acknowledge(
+      { id: 'PCI.DSS.321-ALBHttpToHttpsRedirection', reason: plainHttp },
+      { id: 'PCI.DSS.321-ELBv2ACMCertificateRequired', reason: plainHttp },
+    );
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'PCI.DSS.321-ALBWAFEnabled',
+      reason:
+        'Internal ALB that admits only the VPC link: every request it sees has passed the REGIONAL web ACL on the API stage (and the CloudFront one); a second association would inspect and bill each request twice.',
+    });
 
     if (props.vpcLink === false) return;
     const linkSecurityGroup = new ec2.SecurityGroup(this, 'VpcLinkSecurityGroup', {
@@ -108,6 +118,11 @@ export class ContainerPlatform extends Construct {
     });
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
+      reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
+    });
+    acknowledgeLogBucket(bucket, 'Elastic Load Balancing', 'delivers access logs only to SSE-S3 buckets.');
+    Validations.of(bucket).acknowledge({
+      id: 'PCI.DSS.321-S3BucketLoggingEnabled',
       reason: 'This is the ALB access-log bucket; logging it into another bucket adds nothing',
     });
     skipCheckov(

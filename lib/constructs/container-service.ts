@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { serverBundle } from './bundling.js';
+import { acknowledgeGrantPolicy } from './nag.js';
 
 /** Port every service's `server.ts` listens on (runtime contract: `PORT`, default 8080). */
 export const CONTAINER_PORT = 8080;
@@ -209,6 +210,8 @@ export class ContainerService extends Construct implements iam.IGrantable, ec2.I
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to the asset repository',
     });
+    acknowledgeGrantPolicy(taskDefinition.taskRole);
+    acknowledgeGrantPolicy(taskDefinition.obtainExecutionRole());
 
     this.grantPrincipal = taskDefinition.taskRole;
     this.connections = this.service.connections;

@@ -1,5 +1,6 @@
-import { Duration, Fn, Names, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
@@ -56,7 +57,22 @@ export interface RateLimitedWebAclProps {
    * @default - no header check
    */
   readonly requiredHeader?: RequiredHeader;
+  /**
+   * Log every request the ACL evaluates to a log group of its own, with the credentials a request
+   * carries redacted (PCI DSS 10.2: who was let through or blocked, and by which rule).
+   * @default - no request log (metrics and sampled requests only)
+   */
+  readonly logging?: WebAclLogging;
 }
+
+/** Retention and removal of a web ACL's request log. */
+export interface WebAclLogging {
+  readonly retention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Headers that carry credentials: never written to the request log. */
+const REDACTED_HEADERS = ['authorization', 'cookie'];
 
 /** Managed rule groups every ACL gets unless the caller chooses otherwise. */
 export const DEFAULT_MANAGED_RULE_GROUPS: readonly string[] = [
@@ -213,6 +229,34 @@ export class RateLimitedWebAcl extends Construct {
     this.webAclArn = this.webAcl.attrArn;
     // Ref of a web ACL is `name|id|scope`; the name is generated, so read it back from there.
     this.webAclName = Fn.select(0, Fn.split('|', this.webAcl.ref));
+    if (props.logging) this.logRequests(props.logging, props.requiredHeader);
+  }
+
+  private logRequests(logging: WebAclLogging, requiredHeader: RequiredHeader | undefined): void {
+    // A physical name because WAF only delivers to log groups named `aws-waf-logs-*`.
+    const logGroupName = `aws-waf-logs-${this.metricName}`;
+    const logGroup = new logs.LogGroup(this, 'RequestLog', {
+      logGroupName,
+      retention: logging.retention,
+      removalPolicy: logging.removalPolicy,
+    });
+    const config = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      // WAF wants the log group's ARN without the `:*` that `logGroupArn` ends in.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      // The origin header's value is the secret that proves a request came through CloudFront.
+      redactedFields: [...REDACTED_HEADERS, ...(requiredHeader ? [requiredHeader.name.toLowerCase()] : [])].map((name) => ({
+        singleHeader: { Name: name },
+      })),
+    });
+    config.node.addDependency(logGroup);
   }
 
   /**

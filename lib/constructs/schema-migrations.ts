@@ -9,6 +9,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { skipCheckov } from './checkov.js';
 import type { DatabaseAccess } from './database-access.js';
+import { acknowledgeLibraryFunction } from './nag.js';
 import { ServiceFunction, acknowledgeLambdaRole } from './service-function.js';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
@@ -91,6 +92,7 @@ export class SchemaMigrations extends Construct {
           'The aws-cdk-lib Provider framework function only invokes the migration function (which is in the VPC); it reaches no data',
       });
       acknowledgeLambdaRole(frameworkFunction);
+      acknowledgeLibraryFunction(frameworkFunction, ['memory', 'vpc']);
       const handlerId = Stack.of(this).getLogicalId(this.handler.function.node.defaultChild as CfnElement);
       Validations.of(frameworkFunction.role!).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${handlerId}.Arn>:*]`,

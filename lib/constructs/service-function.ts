@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { lambdaBundle } from './bundling.js';
+import { acknowledgeGrantPolicy } from './nag.js';
 import { runbook } from './runbook.js';
 
 /** Namespace of every custom metric the services emit (Powertools metrics). */
@@ -156,6 +157,18 @@ export class ServiceFunction extends Construct {
     });
 
     acknowledgeLambdaRole(this.function);
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        "No asynchronous invocation loses work here: API routes, the authorizer and migrations are called synchronously (the caller sees the error), the email worker's failures stay on its queue and reach the queue's DLQ, and the scheduled relay and sweep re-read their tables on the next minute's run.",
+    });
+    if (!props.vpc) {
+      Validations.of(this.function).acknowledge({
+        id: 'PCI.DSS.321-LambdaInsideVPC',
+        reason:
+          'Outside the VPC by design: it calls only AWS APIs (IAM-scoped, over TLS) and cannot reach the database or cache, which only VPC security groups admit.',
+      });
+    }
 
     if (!props.canary) {
       this.invokable = this.function;
@@ -206,4 +219,5 @@ export function acknowledgeLambdaRole(fn: lambda.Function): void {
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
     },
   );
+  acknowledgeGrantPolicy(role);
 }

@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { acknowledgeGrantPolicy } from './nag.js';
 
 export interface ShopNetworkProps {
   /** Availability zones to span. */
@@ -57,7 +58,9 @@ export class ShopNetwork extends Construct {
       natGateways: props.natGateways,
       restrictDefaultSecurityGroup: props.restrictDefaultSecurityGroup ?? true,
       subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Only NAT gateways (own Elastic IPs) live here, and the load balancer is internal: nothing
+        // launched in these subnets should get a public address by default.
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         {
           name: ShopNetwork.APP_SUBNETS,
           subnetType: egress ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
@@ -85,6 +88,13 @@ export class ShopNetwork extends Construct {
               },
             },
     });
+    acknowledgeGrantPolicy(this.vpc.node.tryFindChild('Rejected')?.node.tryFindChild('IAMRole'));
+    for (const subnet of this.vpc.publicSubnets) {
+      Validations.of(subnet.node.findChild('DefaultRoute')).acknowledge({
+        id: 'PCI.DSS.321-VPCNoUnrestrictedRouteToIGW',
+        reason: "The public subnets' route to the internet gateway is the NAT gateways' way out; no service runs in them.",
+      });
+    }
     if (props.flowLogs === false) {
       Validations.of(this.vpc).acknowledge({
         id: 'AwsSolutions-VPC7',

@@ -153,6 +153,8 @@ export class StorefrontApi extends Construct {
   readonly accessLogs: logs.LogGroup;
   /** Invoke URL of the stage, without a trailing slash (`https://.../api`). */
   readonly url: string;
+  /** The stage's URL as an AWS emulator (MiniStack) at `endpoint` serves it, without a trailing slash. */
+  readonly emulatorUrl: (endpoint: string) => string;
 
   constructor(scope: Construct, id: string, props: StorefrontApiProps) {
     super(scope, id);
@@ -222,6 +224,9 @@ export class StorefrontApi extends Construct {
     if (account) this.stage.node.addDependency(account);
     const stack = Stack.of(this);
     this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE_NAME}`;
+    // MiniStack serves a stage at this path of its own endpoint, not at the execute-api host above
+    // (docs/local-emulator.md, "The API URL on MiniStack").
+    this.emulatorUrl = (endpoint) => `${endpoint}/restapis/${this.restApi.restApiId}/${API_STAGE_NAME}/_user_request_`;
 
     for (const [type, code, statusCode, detail] of GATEWAY_ERRORS) {
       this.restApi.addGatewayResponse(type.responseType, {
@@ -309,6 +314,18 @@ export class StorefrontApi extends Construct {
         reason: 'The AWS-maintained policy API Gateway documents for its account-wide CloudWatch Logs role.',
       });
     }
+    Validations.of(this.stage).acknowledge(
+      {
+        id: 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted',
+        reason:
+          "No API Gateway cache: product reads are cached in Redis and at CloudFront, and every other route answers per user (caching them would serve one shopper another's data).",
+      },
+      {
+        id: 'PCI.DSS.321-APIGWSSLEnabled',
+        reason:
+          'A client certificate authenticates API Gateway to HTTP backends; here the backends are Lambda (IAM-invoked) and the internal ALB behind a private VPC link.',
+      },
+    );
     skipCheckov(this.stage, {
       id: 'CKV_AWS_120',
       comment:

@@ -2,7 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.js';
+import { RateLimitedWebAcl, type WebAclLogging } from '../constructs/rate-limited-web-acl.js';
 
 /** Per-IP WAF limits of a stage, requests per evaluation window. */
 export interface WafLimits {
@@ -31,6 +31,11 @@ export interface EdgeStackProps extends StackProps {
    * @default - no certificate
    */
   readonly domain?: ShopDomain;
+  /**
+   * Request log of the web ACL.
+   * @default - none
+   */
+  readonly wafLogging?: WebAclLogging;
 }
 
 /**
@@ -47,6 +52,7 @@ export class EdgeStack extends Stack {
       requestsPerIp: props.waf.requestsPerIp,
       pathRateLimits: [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
       evaluationWindow: props.waf.evaluationWindowSeconds ? Duration.seconds(props.waf.evaluationWindowSeconds) : undefined,
+      logging: props.wafLogging,
     });
     if (props.domain) {
       const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {

@@ -16,8 +16,9 @@ import { ApiBackend, loadBalancerPathPatterns } from '../constructs/api-backend.
 import { ContainerPlatform } from '../constructs/container-platform.js';
 import { skipCheckov } from '../constructs/checkov.js';
 import { ContainerService } from '../constructs/container-service.js';
+import { acknowledgeRetriedBySchedule } from '../constructs/nag.js';
 import { OriginSecret, type OriginSecretVersions } from '../constructs/origin-secret.js';
-import { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.js';
+import { RateLimitedWebAcl, type WebAclLogging } from '../constructs/rate-limited-web-acl.js';
 import type { ApiService } from '../../contract/routes.js';
 import { API_STAGE_NAME, StorefrontApi, type Throttle } from '../constructs/storefront-api.js';
 import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
@@ -116,6 +117,11 @@ export interface ServicesStackProps extends StackProps {
    * @default true
    */
   readonly regionalWebAcl?: boolean;
+  /**
+   * Request log of the regional web ACL.
+   * @default - none
+   */
+  readonly wafLogging?: WebAclLogging;
   readonly throttle: Throttle;
   readonly writeThrottle: Throttle;
   /**
@@ -135,6 +141,11 @@ export interface ServicesStackProps extends StackProps {
   readonly originSecretVersions?: OriginSecretVersions;
   /** Where clients reach the API; with `apigateway`, `ApiUrl` is output here and no origin secret is required. */
   readonly publicApi: PublicApi;
+  /**
+   * Endpoint of the AWS emulator the stage deploys to: `ApiUrl` is then the emulator's URL of the API.
+   * @default - none: `ApiUrl` is API Gateway's
+   */
+  readonly emulatorEndpoint?: string;
   /**
    * Folder holding `<service>/handler.ts`, `server.ts`, `authorizer.ts`, `relay.ts`, `sweep.ts`.
    * @default the repository's `lambda/`
@@ -357,11 +368,12 @@ export class ServicesStack extends Stack {
       timeout: Duration.seconds(50),
     });
     this.relay = relay.function;
-    new events.Rule(this, 'OutboxRelaySchedule', {
+    const relaySchedule = new events.Rule(this, 'OutboxRelaySchedule', {
       description: 'Re-sends outbox rows not yet on the email queue',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(relay.invokable, { retryAttempts: 0 })],
     });
+    acknowledgeRetriedBySchedule(relaySchedule);
     // Every stage, the emulator's included: POST /orders sweeps too, so stock comes back even where schedules do not fire.
     const sweep = props.buildFunction(this, 'OrderSweepFunction', {
       service: 'orders',
@@ -369,11 +381,12 @@ export class ServicesStack extends Stack {
       environment: { ...base('orders'), ...db, ...redis, ...orderLimits },
       timeout: Duration.seconds(50),
     });
-    new events.Rule(this, 'OrderSweepSchedule', {
+    const sweepSchedule = new events.Rule(this, 'OrderSweepSchedule', {
       description: 'Expires unpaid orders past their reservation and gives their stock back',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(sweep.invokable, { retryAttempts: 0 })],
     });
+    acknowledgeRetriedBySchedule(sweepSchedule);
 
     this.orderSweep = sweep.invokable;
 
@@ -432,6 +445,7 @@ export class ServicesStack extends Stack {
         pathRateLimits: viaCloudFront ? undefined : [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
         evaluationWindow: props.waf.evaluationWindowSeconds ? Duration.seconds(props.waf.evaluationWindowSeconds) : undefined,
         requiredHeader: viaCloudFront ? { name: this.originSecret.headerName, values: this.originSecret.acceptedValues } : undefined,
+        logging: props.wafLogging,
       });
       this.webAcl = webAcl;
       // Only the stage: the internal ALB admits nothing but the VPC link, whose traffic this ACL has
@@ -452,7 +466,8 @@ export class ServicesStack extends Stack {
       });
     }
     if (!viaCloudFront) {
-      new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Public API base URL' });
+      const url = props.emulatorEndpoint ? this.api.emulatorUrl(props.emulatorEndpoint) : this.api.url;
+      new CfnOutput(this, 'ApiUrl', { value: url, description: 'Public API base URL' });
     }
   }
 }

@@ -1,5 +1,6 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { RATE_LIMITED_BODY, RateLimitedWebAcl } from '../../lib/constructs/rate-limited-web-acl.js';
 
 const env = (region: string) => ({ env: { account: '111111111111', region } });
@@ -160,5 +161,41 @@ describe('RateLimitedWebAcl', () => {
     const stack = new Stack(new App(), 'Acl', env('us-east-1'));
     const acl = new RateLimitedWebAcl(stack, 'Acl', { scope: 'CLOUDFRONT', requestsPerIp: 100 });
     expect(() => acl.associate('X', 'arn')).toThrow(/distribution/);
+  });
+});
+
+describe('RateLimitedWebAcl request log', () => {
+  const build = (logging: boolean) => {
+    const stack = new Stack(new App(), 'Acl', env('eu-west-1'));
+    new RateLimitedWebAcl(stack, 'Acl', {
+      scope: 'REGIONAL',
+      requiredHeader: { name: 'X-Origin-Verify', values: ['{{resolve:secretsmanager:origin}}'] },
+      logging: logging ? { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN } : undefined,
+    });
+    return Template.fromStack(stack);
+  };
+
+  test('logs to a log group named aws-waf-logs-*, with credentials and the origin secret redacted', () => {
+    const template = build(true);
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(1);
+    const name = groups[0].Properties.LogGroupName as string;
+    expect(name).toMatch(/^aws-waf-logs-/);
+    expect(groups[0].Properties.RetentionInDays).toBe(30);
+    template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Acl'), 'Arn'] },
+      LogDestinationConfigs: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${name}`]] }],
+      RedactedFields: [
+        { SingleHeader: { Name: 'authorization' } },
+        { SingleHeader: { Name: 'cookie' } },
+        { SingleHeader: { Name: 'x-origin-verify' } },
+      ],
+    });
+  });
+
+  test('without logging, no log group and no logging configuration', () => {
+    const template = build(false);
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 0);
   });
 });

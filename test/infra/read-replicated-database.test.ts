@@ -47,7 +47,7 @@ describe('ReadReplicatedDatabase', () => {
         BackupRetentionPeriod: 7,
         EnablePerformanceInsights: true,
         MonitoringInterval: 60,
-        EnableCloudwatchLogsExports: ['postgresql'],
+        EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
         CopyTagsToSnapshot: true,
         DBName: 'storefront',
         AllocatedStorage: '20',

@@ -23,6 +23,7 @@ export const local: StageConfig = {
   },
   waf: { requestsPerIp: 2000, loginRequestsPerIp: 100, evaluationWindowSeconds: 60, regionalAcl: false },
   api: { throttle: { rateLimit: 100, burstLimit: 200 }, writeThrottle: { rateLimit: 50, burstLimit: 100 } },
+  emulator: { endpoint: 'http://127.0.0.1:4566' },
   publicApi: 'apigateway',
   pageUpload: 'script',
   // A poison job reaches the DLQ in about a minute (2 deliveries, 30 s visibility), not 15, so the e2e run can wait for it.

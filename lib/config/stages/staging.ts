@@ -33,10 +33,12 @@ export const staging: StageConfig = {
     orders: fargate,
     payments: fargate,
   },
-  waf: { requestsPerIp: 2000, loginRequestsPerIp: 100, evaluationWindowSeconds: 300, regionalAcl: true },
+  waf: { requestsPerIp: 2000, loginRequestsPerIp: 100, evaluationWindowSeconds: 300, regionalAcl: true, logging: true },
   api: { throttle: { rateLimit: 100, burstLimit: 200 }, writeThrottle: { rateLimit: 20, burstLimit: 40 }, cloudWatchRole: true },
   publicApi: 'cloudfront',
   email: { sender: 'orders@staging.shop.example.com', sendsPerSecond: 1, workerConcurrency: 2 },
+  // prod's compliance controls, proven here before prod gets them.
+  compliance: { nagPacks: ['PCI.DSS.321', 'Serverless'], customerManagedKeys: true },
   canaryDeployments: true,
   crossStackReferences: 'weak',
   logRetentionDays: 14,

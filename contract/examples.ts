@@ -14,7 +14,10 @@ export const REQUEST_EXAMPLES: Record<ModelName, Record<string, { summary: strin
   },
   Login: {
     signIn: { summary: 'Sign in', value: { email: 'ann@example.com', password: 'correct horse battery' } },
-    anyPassword: { summary: 'A password of any length is checked (and refused with 401 if wrong)', value: { email: 'ann@example.com', password: 'x' } },
+    anyPassword: {
+      summary: 'A password of any length is checked (and refused with 401 if wrong)',
+      value: { email: 'ann@example.com', password: 'x' },
+    },
   },
   NewOrder: {
     oneLine: { summary: 'One product', value: { items: [{ productId: PRODUCT_ID, quantity: 2 }] } },
@@ -56,7 +59,13 @@ export const ANSWER_EXAMPLES: Record<AnswerName, unknown> = {
     items: [{ productId: PRODUCT_ID, quantity: 2, unitPriceCents: 1250 }],
     expiresAt: '2026-12-01T18:45:00.000Z',
   },
-  Payment: { paymentId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d', orderId: ORDER_ID, status: 'SUCCEEDED', amountCents: 2500, currency: 'USD' },
+  Payment: {
+    paymentId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
+    orderId: ORDER_ID,
+    status: 'SUCCEEDED',
+    amountCents: 2500,
+    currency: 'USD',
+  },
 };
 
 /** An example of a `VALIDATION_FAILED` answer's details; other codes have none. */

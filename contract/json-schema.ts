@@ -7,7 +7,11 @@ import type * as z from 'zod/mini';
  * (lower-casing) accept what they are given. Never imported by `lambda/`: a bundle stays without
  * the converter.
  */
-export function jsonSchemaOf(schema: z.ZodMiniType, target: 'draft-04' | 'draft-2020-12', io: 'input' | 'output' = 'input'): Record<string, unknown> {
+export function jsonSchemaOf(
+  schema: z.ZodMiniType,
+  target: 'draft-04' | 'draft-2020-12',
+  io: 'input' | 'output' = 'input',
+): Record<string, unknown> {
   // `$schema` is the document's business (API Gateway's model, the OpenAPI dialect), not each schema's.
   const { $schema: _dialect, ...rest } = toJSONSchema(schema, { target, io, unrepresentable: 'throw' }) as Record<string, unknown>;
   return rest;

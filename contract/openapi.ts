@@ -27,7 +27,9 @@ const errorExample = (code: ErrorCode): Json => ({
 });
 
 function operation(route: Route): Json {
-  const query = route.query ? (jsonSchemaOf(route.query, 'draft-2020-12') as { properties: Record<string, Json>; required?: string[] }) : undefined;
+  const query = route.query
+    ? (jsonSchemaOf(route.query, 'draft-2020-12') as { properties: Record<string, Json>; required?: string[] })
+    : undefined;
   const parameters = [
     ...pathParams(route.path).map((name) => ({ name, in: 'path', required: true, schema: jsonSchemaOf(idSchema, 'draft-2020-12') })),
     ...Object.entries(query?.properties ?? {}).map(([name, schema]) => ({

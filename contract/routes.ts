@@ -7,7 +7,14 @@
 import type * as z from 'zod/mini';
 import type { ErrorCode } from './errors.js';
 import { paymentSchema, orderSchema, productPageSchema, productSchema, registeredSchema, sessionSchema } from './responses.js';
-import { credentialsSchema, idempotencyKeySchema, listProductsQuerySchema, loginSchema, newOrderSchema, newPaymentSchema } from './schemas.js';
+import {
+  credentialsSchema,
+  idempotencyKeySchema,
+  listProductsQuerySchema,
+  loginSchema,
+  newOrderSchema,
+  newPaymentSchema,
+} from './schemas.js';
 
 /** The services behind the API, by the routes they own. */
 export type ApiService = 'auth' | 'catalog' | 'orders' | 'payments';
@@ -125,8 +132,19 @@ export const ROUTES: readonly Route[] = [
     body: 'NewOrder',
     signedIn: true,
     optionalHeaders: ['Idempotency-Key'],
-    answer: { status: 201, body: 'Order', description: 'The order, PENDING until paid (the first order again for a repeated key and body)' },
-    errors: ['VALIDATION_FAILED', 'MIXED_CURRENCY', 'PRODUCT_NOT_FOUND', 'INSUFFICIENT_STOCK', 'TOO_MANY_OPEN_ORDERS', 'IDEMPOTENCY_KEY_REUSED'],
+    answer: {
+      status: 201,
+      body: 'Order',
+      description: 'The order, PENDING until paid (the first order again for a repeated key and body)',
+    },
+    errors: [
+      'VALIDATION_FAILED',
+      'MIXED_CURRENCY',
+      'PRODUCT_NOT_FOUND',
+      'INSUFFICIENT_STOCK',
+      'TOO_MANY_OPEN_ORDERS',
+      'IDEMPOTENCY_KEY_REUSED',
+    ],
   },
   {
     path: '/orders/{id}',

@@ -23,7 +23,10 @@ function main(): void {
   const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
   // `lint` holds the document to OpenAPI 3.1 (the recommended rules); `build-docs` renders it.
   execFileSync(redocly, ['lint', OPENAPI_FILE, '--format', 'summary'], { stdio: 'inherit', env });
-  execFileSync(redocly, ['build-docs', OPENAPI_FILE, '--output', API_HTML_FILE, '--title', 'Storefront API', '--inlineBundle'], { stdio: 'inherit', env });
+  execFileSync(redocly, ['build-docs', OPENAPI_FILE, '--output', API_HTML_FILE, '--title', 'Storefront API', '--inlineBundle'], {
+    stdio: 'inherit',
+    env,
+  });
   console.log(`wrote ${path.relative(process.cwd(), OPENAPI_FILE)} and ${path.relative(process.cwd(), API_HTML_FILE)}`);
 }
 

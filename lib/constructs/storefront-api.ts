@@ -193,7 +193,11 @@ export class StorefrontApi extends Construct {
         name,
         this.restApi.addModel(name, {
           contentType: 'application/json',
-          schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, title: name, ...(jsonSchemaOf(schema, 'draft-04') as apigateway.JsonSchema) },
+          schema: {
+            schema: apigateway.JsonSchemaVersion.DRAFT4,
+            title: name,
+            ...(jsonSchemaOf(schema, 'draft-04') as apigateway.JsonSchema),
+          },
         }),
       ]),
     ) as Record<ModelName, apigateway.Model>;

@@ -205,12 +205,6 @@ export class StorefrontCdn extends Construct {
       },
       // Order matters: CloudFront picks the first matching pattern.
       additionalBehaviors: {
-        '/docs/*': {
-          origin: siteOrigin,
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-          responseHeadersPolicy: docsHeaders,
-        },
         [`${API_PATH_PREFIX}/products*`]: {
           ...apiBehavior,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
@@ -221,6 +215,12 @@ export class StorefrontCdn extends Construct {
           ...apiBehavior,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
           cachePolicy: apiNoCache,
+        },
+        '/docs/*': {
+          origin: siteOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: docsHeaders,
         },
       },
       domainNames: props.domain ? [...props.domain.names] : undefined,
@@ -275,7 +275,9 @@ export class StorefrontCdn extends Construct {
       comment,
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: [...csp, "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"].join('; '),
+          contentSecurityPolicy: [...csp, "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"].join(
+            '; ',
+          ),
           override: true,
         },
         strictTransportSecurity: {

@@ -51,7 +51,7 @@ phase "npm run local" npm run local
 phase "test:e2e" npm run test:e2e -- --json --outputFile="${E2E_RESULTS:-.local/e2e-results.json}"
 phase "browser" npx tsx test/e2e/browser.ts
 # Schemathesis against the deployed API from docs/openapi.json (scripts/fuzz.sh: every check, 0
-# failures, 30 cases per operation and phase). In the all-Lambda shape by default, where every
+# failures, 50 cases per operation and phase, about a minute). In the all-Lambda shape by default, where every
 # route's service answers behind the same gateway; E2E_FUZZ=1 adds it to the container shape.
 if [ "$(cat .local/shape 2>/dev/null)" = lambda ] || [ "${E2E_FUZZ:-0}" = 1 ]; then
   phase "fuzz" bash scripts/fuzz.sh

@@ -1,5 +1,3 @@
-import * as z from 'zod/mini';
-
 /**
  * Every error code of the contract with its HTTP status, answered by the services and by the
  * gateway alike. A code's status is fixed here, so a service cannot answer one code with two.
@@ -32,15 +30,3 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /** Largest accepted request body, in bytes (the services answer 413 PAYLOAD_TOO_LARGE past it). */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-/** One offending field of a request, as returned in `error.details`. */
-export const fieldProblemSchema = z.object({ field: z.string(), problem: z.string() });
-
-/** The JSON body of every error answer, from a service or from the gateway. */
-export const errorBodySchema = z.object({
-  error: z.object({
-    code: z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]),
-    message: z.string(),
-    details: z.array(fieldProblemSchema),
-  }),
-});

@@ -1,5 +1,6 @@
-import { ERRORS, type ErrorCode, errorBodySchema } from './errors.js';
+import { ERRORS, type ErrorCode } from './errors.js';
 import { ANSWER_EXAMPLES, REQUEST_EXAMPLES, VALIDATION_DETAILS } from './examples.js';
+import { errorBodySchema } from './responses.js';
 import { jsonSchemaOf } from './json-schema.js';
 import { idSchema } from './schemas.js';
 import { ANSWERS, BODIES, COMMON_ERRORS, HEADERS, pathParams, type Route, ROUTES, SIGNED_IN_ERRORS } from './routes.js';

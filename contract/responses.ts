@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ERRORS, type ErrorCode } from './errors.js';
 
 /**
  * The success bodies of the contract, as the services answer them. Only the OpenAPI document and
@@ -47,4 +48,16 @@ export const paymentSchema = z.object({
   status: z.literal('SUCCEEDED'),
   amountCents: cents,
   currency,
+});
+
+/** One offending field of a request, as returned in `error.details`. */
+export const fieldProblemSchema = z.object({ field: z.string(), problem: z.string() });
+
+/** The JSON body of every error answer, from a service or from the gateway. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.array(fieldProblemSchema),
+  }),
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
-import { ERRORS, errorBodySchema } from '../../contract/errors.js';
+import { ERRORS } from '../../contract/errors.js';
+import { errorBodySchema } from '../../contract/responses.js';
 import { ANSWER_EXAMPLES, REQUEST_EXAMPLES } from '../../contract/examples.js';
 import { ANSWERS, type AnswerName, BODIES, type ModelName, ROUTES } from '../../contract/routes.js';
 import { API_HTML_FILE, OPENAPI_FILE, openApiText } from '../../scripts/openapi.js';

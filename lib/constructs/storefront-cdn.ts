@@ -143,11 +143,13 @@ export class StorefrontCdn extends Construct {
       `connect-src 'self'${crossOriginApi}`,
       "img-src 'self' data:",
     ]);
-    // The API reference (Redoc) styles itself inline; its scripts run by hash only.
+    // The API reference (Redoc) styles itself and embeds its fonts inline; its scripts run by hash
+    // only (checked in headless Chromium: it renders under this policy).
     const docsHeaders = this.securityHeaders('DocsSecurityHeaders', 'Storefront API reference security headers', [
       "default-src 'self'",
       `script-src 'self' ${inlineScriptHashes(fs.readFileSync(PUBLISHED_DOCS['docs/api.html'], 'utf8')).join(' ')}`,
       "style-src 'self' 'unsafe-inline'",
+      "font-src 'self' data:",
       "img-src 'self' data:",
     ]);
 

@@ -7,14 +7,11 @@
 import type * as z from 'zod/mini';
 import type { ErrorCode } from './errors.js';
 import { paymentSchema, orderSchema, productPageSchema, productSchema, registeredSchema, sessionSchema } from './responses.js';
-import {
-  credentialsSchema,
-  idempotencyKeySchema,
-  listProductsQuerySchema,
-  loginSchema,
-  newOrderSchema,
-  newPaymentSchema,
-} from './schemas.js';
+import { credentialsSchema, loginSchema } from './auth.js';
+import { listProductsQuerySchema } from './catalog.js';
+import { newOrderSchema } from './orders.js';
+import { newPaymentSchema } from './payments.js';
+import { idempotencyKeySchema } from './schemas.js';
 
 /** The services behind the API, by the routes they own. */
 export type ApiService = 'auth' | 'catalog' | 'orders' | 'payments';

@@ -3,7 +3,7 @@ import { createApp, jsonBody } from '#shared/http.js';
 import { addHealth } from '#shared/health.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '#shared/passwords.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { credentialsSchema, loginSchema } from '../../contract/schemas.js';
+import { credentialsSchema, loginSchema } from '../../contract/auth.js';
 import type { UserRepository } from './users.js';
 
 export interface AuthDeps {

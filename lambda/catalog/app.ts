@@ -4,7 +4,7 @@ import { addHealth } from '#shared/health.js';
 import { createApp, parse } from '#shared/http.js';
 import type { Context } from 'hono';
 import type { CacheResult, ReadThroughCache } from './cache.js';
-import { listProductsQuerySchema } from '../../contract/schemas.js';
+import { listProductsQuerySchema } from '../../contract/catalog.js';
 import { decodeCursor, isProductId, toPage } from './domain.js';
 import type { ProductRepository } from './products.js';
 

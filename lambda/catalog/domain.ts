@@ -1,5 +1,5 @@
 import { isUuid } from '#shared/ids.js';
-import { CURSOR_PATTERN } from '../../contract/schemas.js';
+import { CURSOR_PATTERN } from '../../contract/catalog.js';
 
 export interface Product {
   readonly id: string;

@@ -1,4 +1,4 @@
-import type { OrderRequest } from '../../contract/schemas.js';
+import type { OrderRequest } from '../../contract/orders.js';
 
 export type { OrderRequest };
 

@@ -13,7 +13,7 @@ import { addHealth } from '#shared/health.js';
 import { createApp, jsonBody } from '#shared/http.js';
 import { idempotencyKeyOf } from '#shared/idempotency-key.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { newPaymentSchema } from '../../contract/schemas.js';
+import { newPaymentSchema } from '../../contract/payments.js';
 import { canonicalOrderId, type Payment } from './domain.js';
 import type { PayInput } from './usecase.js';
 

@@ -1,4 +1,6 @@
-import { credentialsSchema, listProductsQuerySchema, newOrderSchema } from '../../contract/schemas';
+import { credentialsSchema } from '../../contract/auth';
+import { listProductsQuerySchema } from '../../contract/catalog';
+import { newOrderSchema } from '../../contract/orders';
 import { decodeCursor, encodeCursor, isProductId, toPage, type Product } from '../../lambda/catalog/domain';
 import { priceOrder, type PricedProduct } from '../../lambda/orders/domain';
 import { ConfigError, dbEnv, loadEnv } from '../../lambda/shared/env';

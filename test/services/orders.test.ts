@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { buildAuthApp } from '../../lambda/auth/main.js';
 import { ordersApp } from '../../lambda/orders/app.js';
-import { newOrderSchema } from '../../contract/schemas.js';
+import { newOrderSchema } from '../../contract/orders.js';
 import { priceOrder } from '../../lambda/orders/domain.js';
 import { pgOrders } from '../../lambda/orders/orders.js';
 import { buildOrdersApp } from '../../lambda/orders/main.js';

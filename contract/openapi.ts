@@ -1,3 +1,4 @@
+import { ERROR_DESCRIPTIONS } from './error-descriptions.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { ANSWER_EXAMPLES, REQUEST_EXAMPLES, VALIDATION_DETAILS } from './examples.js';
 import { errorBodySchema } from './responses.js';
@@ -16,15 +17,15 @@ function errorsByStatus(route: Route): Map<number, ErrorCode[]> {
   if (route.body || route.requiredHeaders) codes.add('VALIDATION_FAILED');
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of [...codes].sort()) {
-    const status = ERRORS[code].status;
+    const status = ERRORS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return new Map([...byStatus].sort(([a], [b]) => a - b));
 }
 
 const errorExample = (code: ErrorCode): Json => ({
-  summary: ERRORS[code].description,
-  value: { error: { code, message: ERRORS[code].description, details: code === 'VALIDATION_FAILED' ? VALIDATION_DETAILS : [] } },
+  summary: ERROR_DESCRIPTIONS[code],
+  value: { error: { code, message: ERROR_DESCRIPTIONS[code], details: code === 'VALIDATION_FAILED' ? VALIDATION_DETAILS : [] } },
 });
 
 function operation(route: Route): Json {
@@ -55,7 +56,7 @@ function operation(route: Route): Json {
   };
   for (const [status, codes] of errorsByStatus(route)) {
     responses[status] = {
-      description: codes.map((c) => `\`${c}\`: ${ERRORS[c].description}`).join('; '),
+      description: codes.map((c) => `\`${c}\`: ${ERROR_DESCRIPTIONS[c]}`).join('; '),
       content: {
         'application/json': { schema: ref('Error'), examples: Object.fromEntries(codes.map((c) => [c, errorExample(c)])) },
       },

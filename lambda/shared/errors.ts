@@ -20,7 +20,7 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = 'AppError';
-    this.status = ERRORS[code].status;
+    this.status = ERRORS[code];
   }
 }
 

@@ -169,7 +169,7 @@ export class StorefrontApi extends Construct {
     for (const [type, code, detail] of GATEWAY_ERRORS) {
       this.restApi.addGatewayResponse(type.responseType, {
         type,
-        statusCode: String(ERRORS[code].status),
+        statusCode: String(ERRORS[code]),
         responseHeaders: { 'Content-Type': "'application/json'" },
         templates: errorTemplate(code, detail),
       });

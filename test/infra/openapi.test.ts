@@ -37,7 +37,7 @@ describe('docs/openapi.json', () => {
       ]);
       const statuses = Object.keys(op.responses).map(Number);
       expect(statuses).toContain(route.answer.status);
-      for (const code of route.errors) expect(statuses).toContain(ERRORS[code].status);
+      for (const code of route.errors) expect(statuses).toContain(ERRORS[code]);
       if (route.signedIn) expect(statuses).toEqual(expect.arrayContaining([401, 403]));
       expect((op as any).security).toEqual(route.signedIn ? [{ bearer: [] }] : []);
     }
@@ -48,7 +48,7 @@ describe('docs/openapi.json', () => {
     for (const { op } of operations) {
       for (const [status, response] of Object.entries(op.responses)) {
         for (const example of Object.values((response.content['application/json'].examples ?? {}) as Record<string, any>)) {
-          expect(ERRORS[example.value.error.code as keyof typeof ERRORS].status).toBe(Number(status));
+          expect(ERRORS[example.value.error.code as keyof typeof ERRORS]).toBe(Number(status));
           expect(errorBodySchema.safeParse(example.value).success).toBe(true);
         }
       }

@@ -248,7 +248,7 @@ describe('StorefrontApi', () => {
       const body = response.Properties.ResponseTemplates['application/json'].replace('$context.error.messageString', '"m"');
       const code = JSON.parse(body).error.code as ErrorCode;
       expect(ERRORS[code]).toBeDefined();
-      const status = response.Properties.ResponseType.startsWith('DEFAULT_') ? undefined : String(ERRORS[code].status);
+      const status = response.Properties.ResponseType.startsWith('DEFAULT_') ? undefined : String(ERRORS[code]);
       expect([response.Properties.ResponseType, response.Properties.StatusCode]).toEqual([response.Properties.ResponseType, status]);
     }
   });

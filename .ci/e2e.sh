@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Deploys the local stage to MiniStack (`npm run local`; STOREFRONT_LOCAL_SHAPE picks the compute
 # shape, as there), runs the end-to-end tests (`npm run test:e2e`, with the container drills in the
-# container shape) and the browser test (test/e2e/browser.ts, headless Debian Chromium) against it, prints
-# how long each took, and always tears down what `npm run local` started. Called from .ci/run.
+# container shape), the browser test (test/e2e/browser.ts, headless Debian Chromium) and, in the
+# Lambda shape, Schemathesis (scripts/fuzz.sh) against it, prints how long each took, and always
+# tears down what `npm run local` started. Called from .ci/run.
 # Installs what it needs itself: MiniStack via scripts/ministack.sh, Chromium via apt-get if absent.
 # Honours AWS_ENDPOINT_URL (e.g. http://127.0.0.1:4567 for a second emulator beside a shared one).
 set -euo pipefail
@@ -49,3 +50,9 @@ phase "chromium" install_chromium
 phase "npm run local" npm run local
 phase "test:e2e" npm run test:e2e -- --json --outputFile="${E2E_RESULTS:-.local/e2e-results.json}"
 phase "browser" npx tsx test/e2e/browser.ts
+# Schemathesis against the deployed API from docs/openapi.json (scripts/fuzz.sh: every check, 0
+# failures, 50 cases per operation and phase, about a minute). In the all-Lambda shape by default, where every
+# route's service answers behind the same gateway; E2E_FUZZ=1 adds it to the container shape.
+if [ "$(cat .local/shape 2>/dev/null)" = lambda ] || [ "${E2E_FUZZ:-0}" = 1 ]; then
+  phase "fuzz" bash scripts/fuzz.sh
+fi

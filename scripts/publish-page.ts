@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PUBLISHED_DOCS, WEB_DIR } from '../lib/constructs/storefront-cdn.js';
 import { EMULATOR, EMULATOR_CLIENT, apiUrl, output } from './local-outputs.js';
 
 /**
@@ -9,7 +10,6 @@ import { EMULATOR, EMULATOR_CLIENT, apiUrl, output } from './local-outputs.js';
  * the BucketDeployment would have written, pointing the page at the API as reachable from here.
  * Prints what to open. Idempotent: objects are overwritten.
  */
-const WEB_DIR = join(__dirname, '..', 'web');
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ ...EMULATOR_CLIENT, endpoint: process.env.AWS_ENDPOINT_URL_S3 ?? EMULATOR, forcePathStyle: true });
   const files: Array<[string, Buffer | string]> = readdirSync(WEB_DIR).map((f) => [f, readFileSync(join(WEB_DIR, f))]);
   files.push(['config.json', JSON.stringify({ apiBase: api })]);
+  for (const [key, file] of Object.entries(PUBLISHED_DOCS)) files.push([key, readFileSync(file)]);
   for (const [key, body] of files) {
     await s3.send(
       new PutObjectCommand({
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   console.error(`uploaded ${files.length} files to s3://${bucket}`);
   console.log(`storefront page : ${EMULATOR}/${bucket}/index.html`);
   console.log(`API base URL    : ${api}   e.g. curl ${api}/products`);
+  console.log(`API reference   : ${EMULATOR}/${bucket}/docs/api.html (OpenAPI: docs/openapi.json)`);
   console.log(`emails sent     : curl ${EMULATOR}/_ministack/ses/messages`);
   console.log('stack outputs   : cdk-outputs.local.json');
 }

@@ -1,9 +1,9 @@
-import { AppError, conflict } from '#shared/errors.js';
+import { AppError } from '#shared/errors.js';
 import { createApp, jsonBody } from '#shared/http.js';
 import { addHealth } from '#shared/health.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '#shared/passwords.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { credentialsSchema, loginSchema } from './domain.js';
+import { credentialsSchema, loginSchema } from '../../contract/auth.js';
 import type { UserRepository } from './users.js';
 
 export interface AuthDeps {
@@ -19,7 +19,7 @@ export function authApp({ users, tokens, ping }: AuthDeps) {
   app.post('/auth/register', async (c) => {
     const { email, password } = await jsonBody(c, credentialsSchema);
     const userId = await users.create(email, await hashPassword(password));
-    if (!userId) throw conflict('EMAIL_TAKEN', 'An account with this email already exists');
+    if (!userId) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
     return c.json({ userId }, 201);
   });
 
@@ -28,7 +28,7 @@ export function authApp({ users, tokens, ping }: AuthDeps) {
     const user = await users.findByEmail(email);
     // Unknown emails still pay for one hash, so timing does not reveal which accounts exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is wrong');
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Email or password is wrong');
     return c.json(await tokens.issue(user.id));
   });
   return app;

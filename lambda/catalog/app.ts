@@ -1,10 +1,11 @@
-import { notFound } from '#shared/errors.js';
+import { AppError } from '#shared/errors.js';
 import { pageKey, productKey } from '#shared/catalog-cache.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, parse } from '#shared/http.js';
 import type { Context } from 'hono';
 import type { CacheResult, ReadThroughCache } from './cache.js';
-import { decodeCursor, isProductId, listQuerySchema, toPage } from './domain.js';
+import { listProductsQuerySchema } from '../../contract/catalog.js';
+import { decodeCursor, isProductId, toPage } from './domain.js';
 import type { ProductRepository } from './products.js';
 
 export interface CatalogDeps {
@@ -23,7 +24,7 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
   addHealth(app, { database: ping });
 
   app.get('/products', async (c) => {
-    const { limit, cursor } = parse(listQuerySchema, c.req.query());
+    const { limit, cursor } = parse(listProductsQuerySchema, c.req.query());
     const afterId = cursor ? decodeCursor(cursor) : undefined;
     // One Redis round trip for a page: its key follows from the request alone.
     const result = await cache.get(pageKey(limit, afterId), async (from) => {
@@ -38,13 +39,13 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
   app.get('/products/:id', async (c) => {
     // One product, one cache key, whatever the letter case of the request.
     const id = c.req.param('id').toLowerCase();
-    if (!isProductId(id)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
+    if (!isProductId(id)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`);
     const result = await cache.get(productKey(id), async (from) => {
       const { value: product, position } = await products.get(id, from);
       return { value: product ?? null, position, productIds: [id], indexed: false };
     });
     // A product known to be missing is cached as null.
-    if (result.json === 'null' || (result.json === undefined && !result.value)) throw notFound('PRODUCT_NOT_FOUND', `No product ${id}`);
+    if (result.json === 'null' || (result.json === undefined && !result.value)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`);
     c.header('x-cache', result.hit ? 'hit' : 'miss');
     return answer(c, result);
   });

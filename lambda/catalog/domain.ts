@@ -1,5 +1,5 @@
 import { isUuid } from '#shared/ids.js';
-import * as z from 'zod/mini';
+import { CURSOR_PATTERN } from '../../contract/catalog.js';
 
 export interface Product {
   readonly id: string;
@@ -17,28 +17,19 @@ export interface ProductPage {
 
 export const isProductId = isUuid;
 
-/** Opaque cursor: the last id of the previous page, base64url-encoded. */
-export const encodeCursor = (lastId: string): string => Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
+/**
+ * Opaque cursor: the 16 bytes of the last id of the previous page, base64url-encoded (22
+ * characters). Every such string decodes to some id, so the contract's pattern
+ * (`CURSOR_PATTERN`) is the whole rule and the OpenAPI document states it exactly.
+ */
+export const encodeCursor = (lastId: string): string => Buffer.from(lastId.replaceAll('-', ''), 'hex').toString('base64url');
 
+/** The id a cursor stands for (lower case, as PostgreSQL prints it and the cache keys it), or undefined. */
 export function decodeCursor(cursor: string): string | undefined {
-  try {
-    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    // Lower-cased: PostgreSQL compares UUIDs case-blind, and the cache key must do the same.
-    return typeof after === 'string' && isProductId(after) ? after.toLowerCase() : undefined;
-  } catch {
-    return undefined;
-  }
+  if (!CURSOR_PATTERN.test(cursor)) return undefined;
+  const hex = Buffer.from(cursor, 'base64url').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-export const listQuerySchema = z.object({
-  limit: z._default(
-    z.coerce
-      .number()
-      .check(z.multipleOf(1, 'must be an integer'), z.minimum(1, 'must be between 1 and 100'), z.maximum(100, 'must be between 1 and 100')),
-    20,
-  ),
-  cursor: z.optional(z.string().check(z.refine((c) => decodeCursor(c) !== undefined, 'is not a cursor this API returned'))),
-});
 
 /** Builds a page from `limit + 1` rows: the extra row only says there is a next page. */
 export function toPage(rows: readonly Product[], limit: number): ProductPage {

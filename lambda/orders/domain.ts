@@ -1,30 +1,6 @@
-import * as z from 'zod/mini';
+import type { OrderRequest } from '../../contract/orders.js';
 
-export const createOrderSchema = z.object({
-  items: z
-    .array(
-      z.object({
-        // PostgreSQL prints UUIDs in lower case; the ids are compared with what it returns.
-        productId: z.string().check(z.minLength(1, 'is required'), z.toLowerCase()),
-        quantity: z
-          .number('must be a number')
-          .check(z.multipleOf(1, 'must be a positive integer'), z.positive('must be a positive integer'), z.maximum(1000)),
-      }),
-    )
-    .check(
-      z.minLength(1, 'must hold at least one item'),
-      z.maxLength(50),
-      z.superRefine((items, ctx) => {
-        const seen = new Set<string>();
-        items.forEach((item, i) => {
-          if (seen.has(item.productId))
-            ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'appears twice: one line per product', input: item.productId });
-          seen.add(item.productId);
-        });
-      }),
-    ),
-});
-export type OrderRequest = z.infer<typeof createOrderSchema>;
+export type { OrderRequest };
 
 export interface PricedProduct {
   readonly id: string;

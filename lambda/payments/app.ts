@@ -8,12 +8,13 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context as LambdaContext } from 'aws-lambda';
 import { type Context, Hono } from 'hono';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
-import { AppError, notFound } from '#shared/errors.js';
+import { AppError } from '#shared/errors.js';
 import { addHealth } from '#shared/health.js';
 import { createApp, jsonBody } from '#shared/http.js';
 import { idempotencyKeyOf } from '#shared/idempotency-key.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { canonicalOrderId, type Payment, paymentRequestSchema } from './domain.js';
+import { newPaymentSchema } from '../../contract/payments.js';
+import { canonicalOrderId, type Payment } from './domain.js';
 import type { PayInput } from './usecase.js';
 
 export interface PaymentsDeps {
@@ -71,9 +72,9 @@ export function paymentsApp({
   signedIn.use('*', requireUser(tokens));
   signedIn.post('/', async (c) => {
     const key = idempotencyKeyOf(c, true)!;
-    const body = await jsonBody(c, paymentRequestSchema);
+    const body = await jsonBody(c, newPaymentSchema);
     const orderId = canonicalOrderId(body.orderId);
-    if (!orderId) throw notFound('ORDER_NOT_FOUND', `No order ${body.orderId}`);
+    if (!orderId) throw new AppError('ORDER_NOT_FOUND', `No order ${body.orderId}`);
     const input: PayInput = { userId: c.get('userId'), key, orderId, token: body.paymentMethod.token };
     // Per request: on Lambda the context is the invocation's (one invocation at a time per instance).
     const lambdaContext = lambdaContextOf(c);
@@ -86,7 +87,7 @@ export function paymentsApp({
         return c.json(await idempotentPay(input), 201);
       } catch (err) {
         if (err instanceof IdempotencyValidationError) {
-          throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
+          throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
         }
         // A concurrent duplicate: wait for the first request's result rather than charging again.
         if (err instanceof IdempotencyAlreadyInProgressError && Date.now() < deadline) {
@@ -94,7 +95,7 @@ export function paymentsApp({
           continue;
         }
         if (err instanceof IdempotencyAlreadyInProgressError) {
-          throw new AppError(409, 'PAYMENT_IN_PROGRESS', 'A payment with this Idempotency-Key is in progress; retry shortly');
+          throw new AppError('PAYMENT_IN_PROGRESS', 'A payment with this Idempotency-Key is in progress; retry shortly');
         }
         throw (err as { cause?: unknown }).cause instanceof AppError ? (err as { cause: AppError }).cause : err;
       }

@@ -1,11 +1,4 @@
-import * as z from 'zod/mini';
 import { canonicalId } from '#shared/ids.js';
-
-export const paymentRequestSchema = z.object({
-  orderId: z.string().check(z.minLength(1, 'is required')),
-  paymentMethod: z.object({ token: z.string().check(z.minLength(1, 'is required'), z.maxLength(200)) }),
-});
-export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 
 /** The order id in canonical form, or undefined for a malformed one (answered 404, not a fault). */
 export const canonicalOrderId = canonicalId;

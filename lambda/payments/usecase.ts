@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { AppError, conflict, notFound } from '#shared/errors.js';
+import { AppError } from '#shared/errors.js';
 import { logger, metrics } from '#shared/observability.js';
 import { orderEntity, type RecentWrites } from '#shared/recent-writes.js';
 import { HOPS, timed } from '#shared/server-timing.js';
@@ -55,15 +55,15 @@ export function makePay({ store, provider, queue, recentWrites, providerTimeoutM
     const { decision } = begun;
     switch (decision.kind) {
       case 'not-found':
-        throw notFound('ORDER_NOT_FOUND', `No order ${input.orderId}`);
+        throw new AppError('ORDER_NOT_FOUND', `No order ${input.orderId}`);
       case 'key-reused':
-        throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body');
       case 'replay':
         return begun.payment!;
       case 'declined':
-        throw new AppError(402, 'PAYMENT_DECLINED', 'The card was declined');
+        throw new AppError('PAYMENT_DECLINED', 'The card was declined');
       case 'not-payable':
-        throw conflict('ORDER_NOT_PAYABLE', `Order ${input.orderId} ${decision.why}`);
+        throw new AppError('ORDER_NOT_PAYABLE', `Order ${input.orderId} ${decision.why}`);
       case 'charge':
         break;
     }
@@ -87,13 +87,13 @@ export function makePay({ store, provider, queue, recentWrites, providerTimeoutM
         await store.declined(attempt.paymentId);
         metrics.addMetric('PaymentDeclined', MetricUnit.Count, 1);
         logger.info('payment declined', { orderId: input.orderId, amountCents: attempt.amountCents });
-        throw new AppError(402, 'PAYMENT_DECLINED', err.message);
+        throw new AppError('PAYMENT_DECLINED', err.message);
       }
       if (err instanceof ProviderUnavailable || isDeadline(err)) {
         // The outcome is unknown: the attempt stays PENDING, and the retry with this key resumes it.
         metrics.addMetric('PaymentProviderUnavailable', MetricUnit.Count, 1);
         logger.warn('payment provider unavailable', { orderId: input.orderId, reason: (err as Error).message });
-        throw new AppError(503, 'PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider did not answer; retry with the same Idempotency-Key');
+        throw new AppError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider did not answer; retry with the same Idempotency-Key');
       }
       throw err;
     }
@@ -103,7 +103,7 @@ export function makePay({ store, provider, queue, recentWrites, providerTimeoutM
       metrics.addMetric('PaymentRefunded', MetricUnit.Count, 1);
       logger.error('charge landed after its order expired; refunding', { orderId: input.orderId, paymentId: attempt.paymentId });
       await timed(HOPS.provider, 'refund', () => provider.refund(providerRef));
-      throw conflict('ORDER_NOT_PAYABLE', `Order ${input.orderId} expired while it was being paid; the charge was refunded`);
+      throw new AppError('ORDER_NOT_PAYABLE', `Order ${input.orderId} expired while it was being paid; the charge was refunded`);
     }
     const { payment, job } = completed;
     metrics.addMetric('PaymentSucceeded', MetricUnit.Count, 1);

@@ -1,3 +1,5 @@
+import { ERRORS, type ErrorCode } from '../../contract/errors.js';
+
 /** One offending field of a request, as returned in `error.details`. */
 export interface FieldProblem {
   readonly field: string;
@@ -5,26 +7,26 @@ export interface FieldProblem {
 }
 
 /**
- * An error the client caused or may act on. Everything else is a fault and becomes a 500 with no
- * internals (see `http.ts`).
+ * An error the client caused or may act on, by its contract code (`contract/errors.ts`), which
+ * fixes its status. Everything else is a fault and becomes a 500 with no internals (see `http.ts`).
  */
 export class AppError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: readonly FieldProblem[] = [],
   ) {
     super(message);
     this.name = 'AppError';
+    this.status = ERRORS[code];
   }
 }
 
 export const validationError = (details: readonly FieldProblem[], message = 'The request is invalid'): AppError =>
-  new AppError(400, 'VALIDATION_FAILED', message, details);
-export const unauthorized = (message = 'Sign in first'): AppError => new AppError(401, 'UNAUTHORIZED', message);
-export const notFound = (code: string, message: string): AppError => new AppError(404, code, message);
-export const conflict = (code: string, message: string): AppError => new AppError(409, code, message);
+  new AppError('VALIDATION_FAILED', message, details);
+export const unauthorized = (message = 'Sign in first'): AppError => new AppError('UNAUTHORIZED', message);
 
 /** The JSON body of every error answer. */
 export function errorBody(error: AppError): { error: { code: string; message: string; details: readonly FieldProblem[] } } {

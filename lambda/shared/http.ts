@@ -3,14 +3,12 @@ import { type Context, Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
 import type * as z from 'zod/mini';
+import { MAX_BODY_BYTES } from '../../contract/errors.js';
 import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
 import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
 import { inJourney, Journey } from './server-timing.js';
-
-/** Largest accepted request body. */
-export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * A service's HTTP app: the same Hono app runs behind API Gateway (`lambdaHandler`) and in a
@@ -43,16 +41,16 @@ export function createApp(): Hono {
   });
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json(errorBody(new AppError(413, 'PAYLOAD_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
+    onError: (c) => c.json(errorBody(new AppError('PAYLOAD_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
   });
   // A GET or HEAD has no body to limit; asking the Node adapter for one builds a full fetch Request.
   app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
-  app.notFound((c) => c.json(errorBody(new AppError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)), 404));
+  app.notFound((c) => c.json(errorBody(new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);
     logger.error('unhandled fault', err);
     countMetric('Faults');
-    return c.json(errorBody(new AppError(500, 'INTERNAL', 'Something went wrong on our side; try again')), 500);
+    return c.json(errorBody(new AppError('INTERNAL', 'Something went wrong on our side; try again')), 500);
   });
   return app;
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { parse } from './http.js';
-import { idempotencyKeySchema } from './ids.js';
+import { idempotencyKeySchema } from '../../contract/schemas.js';
 
 const header = z.object({ 'Idempotency-Key': idempotencyKeySchema });
 

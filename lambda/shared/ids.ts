@@ -1,5 +1,3 @@
-import * as z from 'zod/mini';
-
 /** PostgreSQL's `uuid` text form, in any case (no version-bit check: PostgreSQL makes none). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -10,12 +8,3 @@ export const isUuid = (id: string): boolean => UUID.test(id);
  * have it, so callers answer "not found" rather than let the database's cast fail.
  */
 export const canonicalId = (raw: string): string | undefined => (UUID.test(raw) ? raw.toLowerCase() : undefined);
-
-/** `Idempotency-Key` (POST /orders, POST /payments): 8–128 visible ASCII characters. */
-export const idempotencyKeySchema = z
-  .string('is required')
-  .check(
-    z.minLength(8, 'must be 8 to 128 characters'),
-    z.maxLength(128, 'must be 8 to 128 characters'),
-    z.regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
-  );

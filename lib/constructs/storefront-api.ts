@@ -4,7 +4,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiBackend } from './api-backend.js';
-import { type ApiService, type ModelName, ROUTES } from '../../contract/routes.js';
+import { ERRORS, type ErrorCode } from '../../contract/errors.js';
+import { jsonSchemaOf } from '../../contract/json-schema.js';
+import { type ApiService, BODIES, type ModelName, pathParams, ROUTES } from '../../contract/routes.js';
 import { skipCheckov } from './checkov.js';
 
 /** Steady-state requests per second and burst, as API Gateway throttles them. */
@@ -53,93 +55,31 @@ export interface StorefrontApiProps {
  */
 export const API_STAGE_NAME = 'api';
 
-// Ids are strings; the services own their format (UUIDs) and answer 404 for a malformed one.
-const ID: apigateway.JsonSchema = { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 64 };
-
-/**
- * Body shapes, with the services' own bounds (lambda/<service>): the gateway rejects malformed
- * bodies before any compute runs, and never rejects a body the service would accept.
- */
-const MODELS: Record<ModelName, apigateway.JsonSchema> = {
-  Credentials: {
-    type: apigateway.JsonSchemaType.OBJECT,
-    required: ['email', 'password'],
-    properties: {
-      email: { type: apigateway.JsonSchemaType.STRING, minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
-      // The upper bound keeps a slow KDF from being fed megabytes.
-      password: { type: apigateway.JsonSchemaType.STRING, minLength: 8, maxLength: 256 },
-    },
-  },
-  // Login checks presence only: a wrong password of any length is the service's 401, not a 400 here.
-  Login: {
-    type: apigateway.JsonSchemaType.OBJECT,
-    required: ['email', 'password'],
-    properties: {
-      email: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 254 },
-      password: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 256 },
-    },
-  },
-  NewOrder: {
-    type: apigateway.JsonSchemaType.OBJECT,
-    required: ['items'],
-    properties: {
-      items: {
-        type: apigateway.JsonSchemaType.ARRAY,
-        minItems: 1,
-        maxItems: 50,
-        items: {
-          type: apigateway.JsonSchemaType.OBJECT,
-          required: ['productId', 'quantity'],
-          additionalProperties: false,
-          properties: {
-            productId: ID,
-            quantity: { type: apigateway.JsonSchemaType.INTEGER, minimum: 1, maximum: 1000 },
-          },
-        },
-      },
-    },
-  },
-  NewPayment: {
-    type: apigateway.JsonSchemaType.OBJECT,
-    required: ['orderId', 'paymentMethod'],
-    properties: {
-      orderId: ID,
-      paymentMethod: {
-        type: apigateway.JsonSchemaType.OBJECT,
-        required: ['token'],
-        properties: { token: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 256 } },
-      },
-    },
-  },
-};
-
 /**
  * Gateway-generated errors in the services' shape `{error: {code, message, details}}`, with the
  * services' codes. Gateway templates are plain substitution (no VTL, no escaping), so the raw
  * `validationErrorString`, which holds quotes, cannot be embedded; `details` names the part of the
  * request at fault and the message is API Gateway's quoted `messageString`.
  */
-const GATEWAY_ERRORS: readonly [apigateway.ResponseType, string, string?, string?][] = [
-  [
-    apigateway.ResponseType.BAD_REQUEST_BODY,
-    'VALIDATION_FAILED',
-    undefined,
-    '{"field":"body","problem":"does not match the request schema"}',
-  ],
+const GATEWAY_ERRORS: readonly [apigateway.ResponseType, ErrorCode, string?][] = [
+  [apigateway.ResponseType.BAD_REQUEST_BODY, 'VALIDATION_FAILED', '{"field":"body","problem":"does not match the request schema"}'],
   [
     apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
     'VALIDATION_FAILED',
-    undefined,
     '{"field":"headers","problem":"a required header or parameter is missing"}',
   ],
   [apigateway.ResponseType.UNAUTHORIZED, 'UNAUTHORIZED'],
   [apigateway.ResponseType.ACCESS_DENIED, 'FORBIDDEN'],
   // REST APIs answer unknown routes with 403 "Missing Authentication Token"; the contract says 404.
-  [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'NOT_FOUND', '404'],
+  [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'NOT_FOUND'],
   [apigateway.ResponseType.THROTTLED, 'RATE_LIMITED'],
   [apigateway.ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE'],
+];
+
+/** The catch-alls keep API Gateway's own status (any 4xx or 5xx), in the contract's shape. */
+const GATEWAY_DEFAULTS: readonly [apigateway.ResponseType, ErrorCode][] = [
   [apigateway.ResponseType.DEFAULT_4XX, 'BAD_REQUEST'],
-  [apigateway.ResponseType.DEFAULT_5XX, 'INTERNAL_ERROR'],
+  [apigateway.ResponseType.DEFAULT_5XX, 'INTERNAL'],
 ];
 
 /**
@@ -228,14 +168,22 @@ export class StorefrontApi extends Construct {
     // (docs/local-emulator.md, "The API URL on MiniStack").
     this.emulatorUrl = (endpoint) => `${endpoint}/restapis/${this.restApi.restApiId}/${API_STAGE_NAME}/_user_request_`;
 
-    for (const [type, code, statusCode, detail] of GATEWAY_ERRORS) {
+    const errorTemplate = (code: ErrorCode, detail = '') => ({
+      'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[${detail}]}}`,
+    });
+    for (const [type, code, detail] of GATEWAY_ERRORS) {
       this.restApi.addGatewayResponse(type.responseType, {
         type,
-        statusCode,
+        statusCode: String(ERRORS[code]),
         responseHeaders: { 'Content-Type': "'application/json'" },
-        templates: {
-          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[${detail ?? ''}]}}`,
-        },
+        templates: errorTemplate(code, detail),
+      });
+    }
+    for (const [type, code] of GATEWAY_DEFAULTS) {
+      this.restApi.addGatewayResponse(type.responseType, {
+        type,
+        responseHeaders: { 'Content-Type': "'application/json'" },
+        templates: errorTemplate(code),
       });
     }
 
@@ -243,12 +191,18 @@ export class StorefrontApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
+    // Generated from the contract's zod schemas, which the services parse with: the gateway rejects
+    // a malformed body before any compute runs and never one the service would accept.
     const models = Object.fromEntries(
-      Object.entries(MODELS).map(([name, schema]) => [
+      Object.entries(BODIES).map(([name, schema]) => [
         name,
         this.restApi.addModel(name, {
           contentType: 'application/json',
-          schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, title: name, ...schema },
+          schema: {
+            schema: apigateway.JsonSchemaVersion.DRAFT4,
+            title: name,
+            ...(jsonSchemaOf(schema, 'draft-04') as apigateway.JsonSchema),
+          },
         }),
       ]),
     ) as Record<ModelName, apigateway.Model>;
@@ -261,7 +215,6 @@ export class StorefrontApi extends Construct {
 
     for (const route of ROUTES) {
       const resource = this.restApi.root.resourceForPath(route.path);
-      const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => `method.request.path.${m[1]}`);
       const headerParams = (route.requiredHeaders ?? []).map((h) => `method.request.header.${h}`);
       const bound = props.backends[route.service].bind(resource, route);
       const method = resource.addMethod(route.method, bound.integration, {
@@ -270,7 +223,7 @@ export class StorefrontApi extends Construct {
         requestValidator: validator,
         requestModels: route.body ? { 'application/json': models[route.body] } : undefined,
         requestParameters: Object.fromEntries([
-          ...[...pathParams, ...headerParams].map((p) => [p, true]),
+          ...[...pathParams(route.path).map((p) => `method.request.path.${p}`), ...headerParams].map((p) => [p, true]),
           ...(route.optionalHeaders ?? []).map((h) => [`method.request.header.${h}`, false]),
         ]),
       });
@@ -284,22 +237,38 @@ export class StorefrontApi extends Construct {
         });
       }
       if (!route.signedIn) {
-        for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
-          Validations.of(method).acknowledge({
-            id: rule,
-            reason: `${route.method} ${route.path} is public by contract (browsing, sign-up, sign-in)`,
-          });
-        }
-        skipCheckov(method, {
-          id: 'CKV_AWS_59',
-          comment: `${route.method} ${route.path} is public by contract (browsing, sign-up, sign-in); WAF rate limits and throttles guard it`,
-        });
+        acknowledgePublic(method, `${route.method} ${route.path} is public by contract (browsing, sign-up, sign-in)`);
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
           reason: "Signed-in routes use the TOKEN authorizer over the app's own signed tokens, not Cognito",
         });
       }
+    }
+
+    // Any other method on a contract path is 405 with `Allow` (RFC 9110), answered by the gateway
+    // itself: a MOCK integration, no compute, no authorizer (it reveals only the allowed methods).
+    for (const path of new Set(ROUTES.map((r) => r.path))) {
+      const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method);
+      const method = this.restApi.root.resourceForPath(path).addMethod(
+        'ANY',
+        new apigateway.MockIntegration({
+          requestTemplates: { 'application/json': '{"statusCode": 405}' },
+          integrationResponses: [
+            {
+              statusCode: '405',
+              responseParameters: { 'method.response.header.Allow': `'${allow.join(', ')}'` },
+              responseTemplates: {
+                'application/json': JSON.stringify({
+                  error: { code: 'METHOD_NOT_ALLOWED' satisfies ErrorCode, message: `${path} allows ${allow.join(', ')}`, details: [] },
+                }),
+              },
+            },
+          ],
+        }),
+        { methodResponses: [{ statusCode: '405', responseParameters: { 'method.response.header.Allow': true } }] },
+      );
+      acknowledgePublic(method, `Any other method on ${path} is answered 405 by a MOCK integration, without compute or data`);
     }
 
     if (!props.cloudWatchRole) {
@@ -332,4 +301,10 @@ export class StorefrontApi extends Construct {
         'No API Gateway cache: product reads are cached in Redis and, behind CloudFront, at the edge (short TTL); every other route is per-user or a write',
     });
   }
+}
+
+/** cdk-nag and checkov findings of a method that is public by contract, acknowledged with why. */
+function acknowledgePublic(method: apigateway.Method, why: string): void {
+  for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) Validations.of(method).acknowledge({ id, reason: why });
+  skipCheckov(method, { id: 'CKV_AWS_59', comment: `${why}; WAF rate limits and throttles guard it` });
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -12,6 +14,25 @@ import { acknowledgeGrantPolicy, acknowledgeLibraryFunction, acknowledgeLogBucke
 
 /** The storefront page, deployed as-is (no build step). */
 export const WEB_DIR = path.join(__dirname, '..', '..', 'web');
+
+/**
+ * The API's OpenAPI document and its rendering (`npm run docs:openapi`), served beside the page
+ * under `docs/`, by bucket key.
+ */
+export const PUBLISHED_DOCS: Readonly<Record<string, string>> = {
+  'docs/openapi.json': path.join(__dirname, '..', '..', 'docs', 'openapi.json'),
+  'docs/api.html': path.join(__dirname, '..', '..', 'docs', 'api.html'),
+};
+
+/**
+ * The inline scripts of a page as CSP sources: the rendered API reference carries its script inline
+ * (no CDN), and a hash per script lets exactly those run, not any injected one.
+ */
+export function inlineScriptHashes(html: string): string[] {
+  return [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)]
+    .filter((m) => m[1].length > 0)
+    .map((m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`);
+}
 
 /** Path prefix of the API at the edge; also the API Gateway stage name, so no rewrite is needed. */
 export const API_PATH_PREFIX = '/api';
@@ -136,33 +157,20 @@ export class StorefrontCdn extends Construct {
     const apiBase = props.pageApiBase ?? API_PATH_PREFIX;
     // A page pointed at API Gateway directly (emulator) must be allowed to call it cross-origin.
     const crossOriginApi = apiBase === API_PATH_PREFIX ? '' : ' https: http://localhost:* http://127.0.0.1:*';
-    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      comment: 'Storefront security headers',
-      securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy: [
-            "default-src 'self'",
-            `connect-src 'self'${crossOriginApi}`,
-            "img-src 'self' data:",
-            "frame-ancestors 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "object-src 'none'",
-          ].join('; '),
-          override: true,
-        },
-        strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(730),
-          includeSubdomains: true,
-          preload: true,
-          override: true,
-        },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
-        xssProtection: { protection: true, modeBlock: true, override: true },
-      },
-    });
+    const securityHeaders = this.securityHeaders('SecurityHeaders', 'Storefront security headers', [
+      "default-src 'self'",
+      `connect-src 'self'${crossOriginApi}`,
+      "img-src 'self' data:",
+    ]);
+    // The API reference (Redoc) styles itself and embeds its fonts inline; its scripts run by hash
+    // only (checked in headless Chromium: it renders under this policy).
+    const docsHeaders = this.securityHeaders('DocsSecurityHeaders', 'Storefront API reference security headers', [
+      "default-src 'self'",
+      `script-src 'self' ${inlineScriptHashes(fs.readFileSync(PUBLISHED_DOCS['docs/api.html'], 'utf8')).join(' ')}`,
+      "style-src 'self' 'unsafe-inline'",
+      "font-src 'self' data:",
+      "img-src 'self' data:",
+    ]);
 
     const region = props.api.env.region;
     const apiOrigin = new origins.HttpOrigin(`${props.api.restApiId}.execute-api.${region}.${Stack.of(this).urlSuffix}`, {
@@ -206,11 +214,12 @@ export class StorefrontCdn extends Construct {
       responseHeadersPolicy: securityHeaders,
     };
 
+    const siteOrigin = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket);
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Storefront',
       defaultRootObject: 'index.html',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket),
+        origin: siteOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: securityHeaders,
@@ -227,6 +236,12 @@ export class StorefrontCdn extends Construct {
           ...apiBehavior,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
           cachePolicy: apiNoCache,
+        },
+        '/docs/*': {
+          origin: siteOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: docsHeaders,
         },
       },
       domainNames: props.domain ? [...props.domain.names] : undefined,
@@ -258,7 +273,11 @@ export class StorefrontCdn extends Construct {
 
     if (props.deployPage ?? true) {
       const deployment = new s3deploy.BucketDeployment(this, 'Page', {
-        sources: [s3deploy.Source.asset(WEB_DIR), s3deploy.Source.jsonData('config.json', { apiBase })],
+        sources: [
+          s3deploy.Source.asset(WEB_DIR),
+          s3deploy.Source.jsonData('config.json', { apiBase }),
+          ...Object.entries(PUBLISHED_DOCS).map(([key, file]) => s3deploy.Source.data(key, fs.readFileSync(file, 'utf8'))),
+        ],
         destinationBucket: this.siteBucket,
         distribution: this.distribution,
         distributionPaths: ['/*'],
@@ -269,6 +288,31 @@ export class StorefrontCdn extends Construct {
 
     const domain = props.domain?.names[0] ?? this.distribution.distributionDomainName;
     this.url = `https://${domain}`;
+  }
+
+  /** A response headers policy: `csp` plus the directives and headers every page of the shop gets. */
+  private securityHeaders(id: string, comment: string, csp: readonly string[]): cloudfront.ResponseHeadersPolicy {
+    return new cloudfront.ResponseHeadersPolicy(this, id, {
+      comment,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: [...csp, "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"].join(
+            '; ',
+          ),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    });
   }
 
   /**

@@ -225,6 +225,20 @@ async function shop(page: Page, url: string): Promise<void> {
   });
 }
 
+/** The page links the API reference, published beside it and rendered without any CDN. */
+async function apiReference(page: Page, url: string): Promise<void> {
+  await step('open the API reference from the page', async () => {
+    await page.goto(url, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    await page.locator('a[href="docs/api.html"]').click();
+    await page.waitForLoadState('load');
+    expectEqual(await page.title(), 'Storefront API', 'API reference title');
+    await expectVisible(page, 'text=Storefront API (', 'the rendered API reference');
+    const spec = await page.request.get(new URL('docs/openapi.json', url).toString());
+    expectEqual(spec.status(), 200, 'GET docs/openapi.json');
+    expectEqual(((await spec.json()) as { openapi: string }).openapi, '3.1.0', 'OpenAPI version');
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     throw new StepFailed(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -254,6 +268,7 @@ async function main(): Promise<void> {
     });
     try {
       await shop(page, url);
+      await apiReference(page, url);
     } catch (err) {
       mkdirSync(dirname(FAILURE_SHOT), { recursive: true });
       await page.screenshot({ path: FAILURE_SHOT, fullPage: true }).catch(() => undefined);

@@ -4,7 +4,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiBackend } from '../../lib/constructs/api-backend.js';
 import { ContainerPlatform } from '../../lib/constructs/container-platform.js';
-import { ROUTES } from '../../contract/routes.js';
+import Ajv from 'ajv-draft-04';
+import { ERRORS, type ErrorCode } from '../../contract/errors.js';
+import { REQUEST_EXAMPLES } from '../../contract/examples.js';
+import { BODIES, type ModelName, ROUTES } from '../../contract/routes.js';
 import { StorefrontApi } from '../../lib/constructs/storefront-api.js';
 
 function fn(stack: Stack, id: string) {
@@ -33,6 +36,11 @@ function build() {
   return { stack, api, platform, template: Template.fromStack(stack) };
 }
 
+/** The synthesized API Gateway model of that name: the JSON schema the gateway validates with. */
+function modelSchema(template: Template, name: string) {
+  return Object.values(template.findResources('AWS::ApiGateway::Model')).find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
+}
+
 /** The AWS::ApiGateway::Method whose resource path and verb match, found through the resource tree. */
 function methodFor(template: Template, stack: Stack, api: StorefrontApi, path: string, verb: string) {
   const resource = api.restApi.root.resourceForPath(path);
@@ -53,9 +61,24 @@ describe('StorefrontApi', () => {
     expect(name).toMatch(new RegExp(`^${stack.stackName}.*-Api-[0-9A-F]{8}$`));
   });
 
-  test('every route of the contract exists, and nothing else', () => {
-    template.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length);
+  test('every route of the contract exists, and nothing else but one 405 method per path', () => {
+    const paths = [...new Set(ROUTES.map((r) => r.path))];
+    template.resourceCountIs('AWS::ApiGateway::Method', ROUTES.length + paths.length);
     for (const route of ROUTES) expect(methodFor(template, stack, api, route.path, route.method)).toBeDefined();
+  });
+
+  test('any other method on a contract path is 405 with Allow, from a MOCK integration without authorizer', () => {
+    for (const path of new Set(ROUTES.map((r) => r.path))) {
+      const method = methodFor(template, stack, api, path, 'ANY');
+      const allow = ROUTES.filter((r) => r.path === path).map((r) => r.method);
+      expect(method.AuthorizationType).toBe('NONE');
+      expect(method.Integration.Type).toBe('MOCK');
+      const [answer] = method.Integration.IntegrationResponses;
+      expect(answer.StatusCode).toBe('405');
+      expect(answer.ResponseParameters).toEqual({ 'method.response.header.Allow': `'${allow.join(', ')}'` });
+      expect(JSON.parse(answer.ResponseTemplates['application/json']).error.code).toBe('METHOD_NOT_ALLOWED');
+      expect(method.MethodResponses).toEqual([{ StatusCode: '405', ResponseParameters: { 'method.response.header.Allow': true } }]);
+    }
   });
 
   test('stage throttle from props, tighter throttle on every write method', () => {
@@ -105,9 +128,37 @@ describe('StorefrontApi', () => {
     }
   });
 
+  test("the models are the contract's zod schemas: its examples pass both, and what one refuses the other refuses", () => {
+    // Like API Gateway, formats are not checked: the patterns beside them are the rule.
+    const ajv = new Ajv({ allErrors: true, validateFormats: false });
+    const invalid: Record<ModelName, unknown[]> = {
+      Credentials: [{ email: 'ann@example.com' }, { email: 'no-at-sign', password: '12345678' }, { email: 'a@b.co', password: 'short' }],
+      Login: [{ email: '', password: 'x' }, { email: 'a@b.co' }, { email: 'a@b.co', password: 'x'.repeat(257) }],
+      NewOrder: [
+        { items: [] },
+        { items: [{ productId: 'p', quantity: 0 }] },
+        { items: [{ productId: 'p', quantity: 1.5 }] },
+        { items: 'all' },
+      ],
+      NewPayment: [
+        { orderId: 'o' },
+        { orderId: '', paymentMethod: { token: 't' } },
+        { orderId: 'o', paymentMethod: { token: 'x'.repeat(201) } },
+      ],
+    };
+    for (const name of Object.keys(BODIES) as ModelName[]) {
+      const validate = ajv.compile(modelSchema(template, name));
+      for (const [example, { value }] of Object.entries(REQUEST_EXAMPLES[name])) {
+        expect([name, example, validate(value), BODIES[name].safeParse(value).success]).toEqual([name, example, true, true]);
+      }
+      for (const value of invalid[name]) {
+        expect([name, value, validate(value), BODIES[name].safeParse(value).success]).toEqual([name, value, false, false]);
+      }
+    }
+  });
+
   test('the models require exactly the contract fields', () => {
-    const schema = (name: string) =>
-      Object.values(template.findResources('AWS::ApiGateway::Model')).find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
+    const schema = (name: string) => modelSchema(template, name);
     expect(schema('Credentials').required).toEqual(['email', 'password']);
     expect(schema('NewOrder').properties.items.items.required).toEqual(['productId', 'quantity']);
     expect(schema('NewOrder').properties.items.items.properties.quantity).toMatchObject({ type: 'integer', minimum: 1 });
@@ -125,8 +176,7 @@ describe('StorefrontApi', () => {
   });
 
   test('login checks presence only: a short password reaches the service (its 401), a new one is checked in full', () => {
-    const schema = (name: string) =>
-      Object.values(template.findResources('AWS::ApiGateway::Model')).find((m) => m.Properties.Schema.title === name)!.Properties.Schema;
+    const schema = (name: string) => modelSchema(template, name);
     expect(schema('Login').properties.password).toMatchObject({ minLength: 1 });
     expect(schema('Credentials').properties.password).toMatchObject({ minLength: 8 });
   });
@@ -191,6 +241,16 @@ describe('StorefrontApi', () => {
     expect(stage.AccessLogSetting.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/AccessLogs/), 'Arn'] });
     const format = JSON.parse(stage.AccessLogSetting.Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userId: '$context.authorizer.userId' });
+  });
+
+  test("gateway errors carry the contract's codes with their statuses; the catch-alls keep API Gateway's status", () => {
+    for (const response of Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'))) {
+      const body = response.Properties.ResponseTemplates['application/json'].replace('$context.error.messageString', '"m"');
+      const code = JSON.parse(body).error.code as ErrorCode;
+      expect(ERRORS[code]).toBeDefined();
+      const status = response.Properties.ResponseType.startsWith('DEFAULT_') ? undefined : String(ERRORS[code]);
+      expect([response.Properties.ResponseType, response.Properties.StatusCode]).toEqual([response.Properties.ResponseType, status]);
+    }
   });
 
   test('gateway errors are JSON in the services error shape, unknown routes are 404', () => {

@@ -2,7 +2,8 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import { StorefrontCdn } from '../../lib/constructs/storefront-cdn.js';
+import * as fs from 'node:fs';
+import { inlineScriptHashes, PUBLISHED_DOCS, StorefrontCdn } from '../../lib/constructs/storefront-cdn.js';
 
 const ORIGIN_HEADER = { name: 'X-Origin-Verify', value: '{{resolve:secretsmanager:origin:SecretString:::}}' };
 
@@ -83,7 +84,7 @@ describe('StorefrontCdn', () => {
   });
 
   test('/api/products* is cached briefly, the rest of /api is not, in that order', () => {
-    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/api/products*', '/api/*']);
+    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/api/products*', '/api/*', '/docs/*']);
     const policies = template.findResources('AWS::CloudFront::CachePolicy');
     const policyOf = (pattern: string) => {
       const ref = config.CacheBehaviors.find((b: any) => b.PathPattern === pattern).CachePolicyId.Ref;
@@ -93,6 +94,21 @@ describe('StorefrontCdn', () => {
     expect(policyOf('/api/*')).toMatchObject({ DefaultTTL: 0, MinTTL: 0, MaxTTL: 1 });
     expect(config.CacheBehaviors[0].AllowedMethods).toEqual(['GET', 'HEAD', 'OPTIONS']);
     expect(config.CacheBehaviors[1].AllowedMethods).toContain('POST');
+  });
+
+  test('the API reference under /docs/* runs its inline scripts by hash only; the page keeps the strict policy', () => {
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const cspOf = (pattern?: string) => {
+      const behaviour = pattern ? config.CacheBehaviors.find((b: any) => b.PathPattern === pattern) : config.DefaultCacheBehavior;
+      return policies[behaviour.ResponseHeadersPolicyId.Ref].Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig
+        .ContentSecurityPolicy.ContentSecurityPolicy as string;
+    };
+    const hashes = inlineScriptHashes(fs.readFileSync(PUBLISHED_DOCS['docs/api.html'], 'utf8'));
+    expect(hashes.length).toBeGreaterThan(0);
+    expect(cspOf('/docs/*')).toContain(`script-src 'self' ${hashes.join(' ')};`);
+    expect(cspOf('/docs/*')).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(cspOf()).not.toContain('script-src');
+    expect(cspOf()).not.toContain('unsafe-inline');
   });
 
   test('the API gets Authorization (cache key) and Idempotency-Key (origin request), never Host', () => {

@@ -9,7 +9,7 @@ import { buildOrdersApp } from '../../lambda/orders/main.js';
 import { IN_PROGRESS_BUDGET_MS, paymentsApp, type PaymentsDeps } from '../../lambda/payments/app.js';
 import { buildPaymentsApp } from '../../lambda/payments/main.js';
 import { canonicalOrderId, renderConfirmation } from '../../lambda/payments/domain.js';
-import { idempotencyKeySchema } from '#shared/ids.js';
+import { idempotencyKeySchema } from '../../contract/schemas.js';
 import { SandboxProvider } from '../../lambda/payments/provider.js';
 import { makeRelay } from '../../lambda/payments/outbox.js';
 import { sqsJobQueue } from '../../lambda/payments/queue.js';

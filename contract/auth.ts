@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
 
-/** Credentials as accepted by register and login: emails are compared lower-cased. */
+/** The auth service's requests (see `schemas.ts` for what belongs in a contract schema). */
+
+/** Credentials of a new account: emails are compared lower-cased. */
 export const credentialsSchema = z.object({
   email: z.email('must be a valid email address').check(z.maxLength(254), z.toLowerCase()),
+  // The upper bound keeps a slow KDF from being fed megabytes.
   password: z.string().check(z.minLength(8, 'must be at least 8 characters'), z.maxLength(256)),
 });
 export type Credentials = z.infer<typeof credentialsSchema>;

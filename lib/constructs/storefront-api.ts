@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiBackend } from './api-backend.js';
-import { type ApiService, type ModelName, ROUTES } from '../../contract/routes.js';
+import { type ApiService, type ModelName, ROUTES, type Route } from '../../contract/routes.js';
 import { skipCheckov } from './checkov.js';
 
 /** Steady-state requests per second and burst, as API Gateway throttles them. */
@@ -14,6 +14,11 @@ export interface Throttle {
 }
 
 export interface StorefrontApiProps {
+  /**
+   * The routes, each on its service's backend.
+   * @default ROUTES, the contract
+   */
+  readonly routes?: readonly Route[];
   /** Where each service's routes go (Lambda or the internal ALB). */
   readonly backends: Record<ApiService, ApiBackend>;
   /** TOKEN authorizer (`lambda/auth/authorizer.ts`) guarding the signed-in routes. */
@@ -162,7 +167,8 @@ export class StorefrontApi extends Construct {
       removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
 
-    const writes = ROUTES.filter((r) => r.method !== 'GET');
+    const routes = props.routes ?? ROUTES;
+    const writes = routes.filter((r) => r.method !== 'GET');
     const F = apigateway.AccessLogField;
     this.restApi = new apigateway.RestApi(this, 'Resource', {
       // The API's metrics are keyed by this name: unique per stack, so two stages never share them.
@@ -254,7 +260,7 @@ export class StorefrontApi extends Construct {
       validationRegex: '^Bearer [-0-9A-Za-z._~+/]+=*$',
     });
 
-    for (const route of ROUTES) {
+    for (const route of routes) {
       const resource = this.restApi.root.resourceForPath(route.path);
       const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => `method.request.path.${m[1]}`);
       const headerParams = (route.requiredHeaders ?? []).map((h) => `method.request.header.${h}`);

@@ -48,7 +48,7 @@ export class ObservabilityStack extends Stack {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const functions: Record<string, lambda.IFunction> = {
-      'outbox-relay': services.relay,
+      'outbox-relay': services.functions.OutboxRelay,
       'email-worker': services.email.worker.function,
       ...(services.email.bounceRecorder ? { 'email-bounces': services.email.bounceRecorder.function } : {}),
     };

@@ -6,11 +6,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { loadStageConfig } from '../../lib/config/index.js';
-import { type ServiceCompute, ServicesStack, type ServicesStackProps } from '../../lib/stacks/services-stack.js';
+import { discoverServices } from '../../lib/constructs/service-wiring.js';
+import { LAMBDA_ROOT, type ServiceCompute, ServicesStack, type ServicesStackProps } from '../../lib/stacks/services-stack.js';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
 const LAMBDA = { kind: 'lambda' } as const;
 const FARGATE: ServiceCompute = { kind: 'fargate', minTasks: 2, maxTasks: 4 };
+const FIXTURES = path.join(__dirname, 'fixtures', 'lambda');
+/** The shop's own declarations, their entries swapped for the fixtures' stand-ins (the bundler only needs a real file). */
+const SHOP_SERVICES = discoverServices(LAMBDA_ROOT).map((s) => ({ ...s, dir: path.join(FIXTURES, s.declaration.name) }));
 
 /** A data stack with the database and cache security groups, and the services stack on top of it. */
 function build(overrides: Partial<ServicesStackProps> = {}) {
@@ -58,7 +62,8 @@ function build(overrides: Partial<ServicesStackProps> = {}) {
     throttle: { rateLimit: 500, burstLimit: 1000 },
     writeThrottle: { rateLimit: 50, burstLimit: 100 },
     publicApi: 'cloudfront',
-    codeRoot: path.join(__dirname, 'fixtures', 'lambda'),
+    codeRoot: FIXTURES,
+    services: SHOP_SERVICES,
     orders: { reservationTtlSeconds: 900, maxOpenOrdersPerUser: 5 },
     ...overrides,
   });

@@ -40,7 +40,9 @@ export function discoverServices(root: string): DeclaredService[] {
       const declaration = (require(path.join(dir, DECLARATION_FILE)) as { service?: ServiceDeclaration }).service;
       if (!declaration) throw new Error(`${path.join(dir, DECLARATION_FILE)} must export \`service\` (a ServiceDeclaration)`);
       if (declaration.name !== folder) {
-        throw new Error(`${path.join(dir, DECLARATION_FILE)} declares '${declaration.name}'; a service is named by its folder ('${folder}')`);
+        throw new Error(
+          `${path.join(dir, DECLARATION_FILE)} declares '${declaration.name}'; a service is named by its folder ('${folder}')`,
+        );
       }
       return { declaration, dir };
     });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { ROUTES, type Route } from '../../contract/routes.js';
 import { loadStageConfig, validateStageConfig } from '../../lib/config/index.js';
 import { discoverServices, loadBalancerRoutes } from '../../lib/constructs/service-wiring.js';
@@ -48,7 +48,9 @@ describe('a service added from a folder and one line of config', () => {
     test('its ALB rule: its prefix with and without the stage, after the shop services', () => {
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
         Priority: 50,
-        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/reviews', '/reviews/*', '/api/reviews', '/api/reviews/*'] } }],
+        Conditions: [
+          { Field: 'path-pattern', PathPatternConfig: { Values: ['/reviews', '/reviews/*', '/api/reviews', '/api/reviews/*'] } },
+        ],
       });
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/reviews/health' });
     });
@@ -99,7 +101,9 @@ describe('a service added from a folder and one line of config', () => {
       );
       expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'POST']);
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 3);
-      expect(statementsOf(template, /ReviewsFunction/).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))).toHaveLength(3);
+      expect(
+        statementsOf(template, /ReviewsFunction/).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')),
+      ).toHaveLength(3);
     });
   });
 

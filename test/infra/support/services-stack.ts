@@ -80,4 +80,3 @@ export function envOf(template: Template, entry: string): string[] {
   if (!fn) throw new Error(`no function for ${entry}`);
   return Object.keys(fn.Properties.Environment.Variables).sort();
 }
-

@@ -24,8 +24,9 @@ export const DECLARATION_FILE = 'service.ts';
 
 /**
  * The services under `root`: every folder holding a `service.ts`. Only that file is loaded, and it
- * imports only `contract/`, so the CDK app never loads a service's runtime code (ADR-style rule 8:
- * CDK and runtime code never import each other). Sorted by folder name, so synth is deterministic.
+ * imports only `contract/`, so the CDK app never loads a service's runtime code (CDK and runtime
+ * code never import each other; both import the contract). Sorted by folder name, so synth is
+ * deterministic.
  */
 export function discoverServices(root: string): DeclaredService[] {
   return fs

@@ -1,17 +1,63 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
 import type { Route } from '../../contract/routes.js';
-import type { SecretName, ServiceDeclaration, ServiceNeeds } from '../../contract/service.js';
+import type { SecretName, ServiceDeclaration, ServiceFunctionDeclaration, ServiceNeeds } from '../../contract/service.js';
+import { skipCheckov } from './checkov.js';
 import type { CacheAccess, DatabaseAccess } from './database-access.js';
-import { METRICS_NAMESPACE } from './service-function.js';
+import { faultsMetric, METRICS_NAMESPACE } from './service-function.js';
 
 /** Anything a grant or a security-group rule can be written against: a function or a container service. */
 export type ServiceRuntime = iam.IGrantable & ec2.IConnectable;
+
+/** A function the services stack can build: what the stage's function construct (`ServiceFunction`) needs. */
+export interface FunctionSpec {
+  /** Service identity (`POWERTOOLS_SERVICE_NAME`). */
+  readonly service: string;
+  /** TypeScript entry file. */
+  readonly entry: string;
+  readonly environment: Record<string, string>;
+  /**
+   * Longest run of one invocation.
+   * @default - the function construct's default
+   */
+  readonly timeout?: Duration;
+  /**
+   * Run in the VPC's application subnets. Only what reaches the database or the cache needs to; a
+   * function that only calls AWS APIs is faster to start and needs no NAT outside it.
+   * @default true
+   */
+  readonly inVpc?: boolean;
+  /**
+   * The fault metric that gates its canary, when its Lambda errors include expected rejections.
+   * @default - the function's Lambda errors
+   */
+  readonly faultMetric?: cloudwatch.IMetric;
+}
+
+/** What `buildFunction` returns (the shape of `ServiceFunction`). */
+export interface BuiltFunction {
+  /** The function itself: grants and security-group rules are written against it. */
+  readonly function: lambda.IFunction & ServiceRuntime;
+  /** What callers invoke: the `live` alias under canary deployments, else the function. */
+  readonly invokable: lambda.IFunction;
+  /**
+   * The CodeDeploy group shifting traffic to new versions (canary deployments).
+   * @default - no canary
+   */
+  readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
+}
 
 /** A declaration as found on disk: what it says, and the folder its entries are relative to. */
 export interface DeclaredService {
@@ -178,4 +224,53 @@ export class ServiceWiring {
     if (needs.idempotencyTable) this.resources.idempotencyTable.grantReadWriteData(runtime);
     if (needs.emailQueue) this.resources.emailQueue.grantSendMessages(runtime);
   }
+}
+
+export interface DeclaredFunctionProps {
+  /** Builds a Lambda function with the stage's defaults. */
+  readonly buildFunction: (scope: Construct, id: string, spec: FunctionSpec) => BuiltFunction;
+  readonly wiring: ServiceWiring;
+  /** Name of the service declaring it. */
+  readonly service: string;
+  /** The service's folder (the entry is relative to it). */
+  readonly dir: string;
+  readonly declaration: ServiceFunctionDeclaration;
+}
+
+/** A declared function as built; `authorizerFaults` is set for the token authorizer. */
+export interface DeclaredFunction extends BuiltFunction {
+  /**
+   * The faults the authorizer's code counts (its Lambda errors include every rejected token).
+   * @default - not the authorizer
+   */
+  readonly authorizerFaults?: cloudwatch.IMetric;
+}
+
+/**
+ * A service's other function (an authorizer, a scheduled job): built, given what it declared, and
+ * scheduled when it says so. Its constructs are `<id>Function` and `<id>Schedule` directly in `scope`,
+ * the ids the deployed stacks already have (renaming one would replace the function).
+ */
+export function addDeclaredFunction(scope: Construct, props: DeclaredFunctionProps): DeclaredFunction {
+  const { declaration: d, wiring } = props;
+  const name = d.serviceName ?? props.service;
+  const authorizerFaults = d.role === 'tokenAuthorizer' ? faultsMetric(name) : undefined;
+  const fn = props.buildFunction(scope, `${d.id}Function`, {
+    service: name,
+    entry: path.join(props.dir, d.entry),
+    environment: wiring.environment(name, d),
+    timeout: d.timeoutSeconds === undefined ? undefined : Duration.seconds(d.timeoutSeconds),
+    inVpc: d.outsideVpcReason === undefined,
+    faultMetric: authorizerFaults,
+  });
+  wiring.connect(fn.function, d);
+  if (d.outsideVpcReason) skipCheckov(fn.function, { id: 'CKV_AWS_117', comment: d.outsideVpcReason });
+  if (d.schedule) {
+    new events.Rule(scope, `${d.id}Schedule`, {
+      description: d.schedule.description,
+      schedule: events.Schedule.rate(Duration.minutes(d.schedule.everyMinutes)),
+      targets: [new targets.LambdaFunction(fn.invokable, { retryAttempts: 0 })],
+    });
+  }
+  return { ...fn, authorizerFaults };
 }

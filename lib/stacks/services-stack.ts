@@ -1,11 +1,8 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -13,7 +10,6 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ApiBackend, loadBalancerPathPatterns } from '../constructs/api-backend.js';
 import { ContainerPlatform } from '../constructs/container-platform.js';
-import { skipCheckov } from '../constructs/checkov.js';
 import { ContainerService } from '../constructs/container-service.js';
 import { OriginSecret, type OriginSecretVersions } from '../constructs/origin-secret.js';
 import type { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.js';
@@ -21,8 +17,11 @@ import { type ApiService, ROUTES, type Route } from '../../contract/routes.js';
 import { ApiStageWebAcl } from '../constructs/api-stage-web-acl.js';
 import { rollBackOnApi5xx } from '../constructs/canary-rollback.js';
 import {
+  addDeclaredFunction,
+  type BuiltFunction,
   type DeclaredService,
   discoverServices,
+  type FunctionSpec,
   loadBalancerRoutes,
   matchServices,
   ServiceWiring,
@@ -32,7 +31,6 @@ import { TokenSigningKey } from '../constructs/token-signing-key.js';
 import { API_STAGE_NAME, StorefrontApi, type Throttle } from '../constructs/storefront-api.js';
 import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
 import { EmailPipeline } from '../constructs/email-pipeline.js';
-import { faultsMetric } from '../constructs/service-function.js';
 import { type ComputeConfig, type ContainersConfig, DEFAULT_CONTAINERS } from '../config/index.js';
 import type { PublicApi } from './cdn-stack.js';
 import { LOGIN_PATH, type ShopDomain, type WafLimits } from './edge-stack.js';
@@ -43,45 +41,7 @@ export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
 /** How one service runs in a stage (`lambda`, or `fargate` with its task counts and size). */
 export type ServiceCompute = ComputeConfig;
 
-/** A function the stack can build: what the foundation's `ServiceFunction` needs from us. */
-export interface FunctionSpec {
-  /** Service identity (`POWERTOOLS_SERVICE_NAME`). */
-  readonly service: string;
-  /** TypeScript entry file. */
-  readonly entry: string;
-  readonly environment: Record<string, string>;
-  /**
-   * Longest run of one invocation.
-   * @default - the function construct's default
-   */
-  readonly timeout?: Duration;
-  /**
-   * Run in the VPC's application subnets. Only what reaches the database or the cache needs to; a
-   * function that only calls AWS APIs is faster to start and needs no NAT outside it.
-   * @default true
-   */
-  readonly inVpc?: boolean;
-  /**
-   * The fault metric that gates its canary, when its Lambda errors include expected rejections.
-   * @default - the function's Lambda errors
-   */
-  readonly faultMetric?: cloudwatch.IMetric;
-}
-
-export type { ServiceRuntime } from '../constructs/service-wiring.js';
-
-/** What `buildFunction` returns (the shape of `ServiceFunction`). */
-export interface BuiltFunction {
-  /** The function itself: grants and security-group rules are written against it. */
-  readonly function: lambda.IFunction & ServiceRuntime;
-  /** What callers invoke: the `live` alias under canary deployments, else the function. */
-  readonly invokable: lambda.IFunction;
-  /**
-   * The CodeDeploy group shifting traffic to new versions (canary deployments).
-   * @default - no canary
-   */
-  readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
-}
+export type { BuiltFunction, FunctionSpec, ServiceRuntime } from '../constructs/service-wiring.js';
 
 export interface ServicesStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
@@ -303,29 +263,17 @@ export class ServicesStack extends Stack {
       wiring.connect(runtimes[service.name], service);
 
       for (const extra of service.functions ?? []) {
-        const name = extra.serviceName ?? service.name;
-        const faults = extra.role === 'tokenAuthorizer' ? faultsMetric(name) : undefined;
-        const fn = props.buildFunction(this, `${extra.id}Function`, {
-          service: name,
-          entry: path.join(dir, extra.entry),
-          environment: wiring.environment(name, extra),
-          timeout: extra.timeoutSeconds === undefined ? undefined : Duration.seconds(extra.timeoutSeconds),
-          inVpc: extra.outsideVpcReason === undefined,
-          faultMetric: faults,
+        const fn = addDeclaredFunction(this, {
+          buildFunction: props.buildFunction,
+          wiring,
+          service: service.name,
+          dir,
+          declaration: extra,
         });
-        wiring.connect(fn.function, extra);
-        if (extra.outsideVpcReason) skipCheckov(fn.function, { id: 'CKV_AWS_117', comment: extra.outsideVpcReason });
-        if (extra.schedule) {
-          new events.Rule(this, `${extra.id}Schedule`, {
-            description: extra.schedule.description,
-            schedule: events.Schedule.rate(Duration.minutes(extra.schedule.everyMinutes)),
-            targets: [new targets.LambdaFunction(fn.invokable, { retryAttempts: 0 })],
-          });
-        }
-        if (faults) {
+        if (fn.authorizerFaults) {
           if (authorizer) throw new Error(`ServicesStack: two token authorizers declared (${extra.id})`);
           authorizer = fn;
-          this.authorizerFaults = faults;
+          this.authorizerFaults = fn.authorizerFaults;
         }
         built.push(fn);
         functions[extra.id] = fn.function;

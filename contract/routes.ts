@@ -13,8 +13,8 @@ import { newOrderSchema } from './orders.js';
 import { newPaymentSchema } from './payments.js';
 import { idempotencyKeySchema } from './schemas.js';
 
-/** The services behind the API, by the routes they own. */
-export type ApiService = 'auth' | 'catalog' | 'orders' | 'payments';
+/** A service behind the API, named by its folder (`lambda/<service>/`); it owns the routes naming it. */
+export type ApiService = string;
 
 /** Request bodies of the contract, by name (the API Gateway model and OpenAPI schema names). */
 export const BODIES = {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadStageConfig } from '../lib/config/index.js';
-import type { ServiceName, StageConfig } from '../lib/config/schema.js';
+import type { StageConfig } from '../lib/config/schema.js';
 import { ROUTES } from '../contract/routes.js';
 
 /**
@@ -91,7 +91,7 @@ export function capacity(config: StageConfig, results: Record<string, Figure>, b
   const perTask = figure('catalog.containerProductReadRps');
   const lambdaRead = figure('catalog.lambdaProductReadMicros');
   const dbProcesses: Array<{ who: string; processes: number }> = [];
-  for (const service of Object.keys(config.services) as ServiceName[]) {
+  for (const service of Object.keys(config.services)) {
     const compute = config.services[service];
     if (compute.kind === 'fargate') {
       const vcpu = (compute.cpu ?? 256) / 1024;

@@ -8,9 +8,11 @@ import { App } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { IConstruct } from 'constructs';
+import { ROUTES } from '../contract/routes.js';
 import { loadStageConfig } from '../lib/config/index.js';
 import { ContainerService } from '../lib/constructs/container-service.js';
 import { RateLimitedWebAcl } from '../lib/constructs/rate-limited-web-acl.js';
+import { loadBalancerRoutes } from '../lib/constructs/service-wiring.js';
 import { StorefrontDns } from '../lib/constructs/storefront-dns.js';
 import { StorefrontStage } from '../lib/storefront-stage.js';
 import { blockIn, type BlockMarkers, rewriteBlock } from './generated-block.js';
@@ -59,7 +61,8 @@ export function requestPathDiagram(stage: StorefrontStage): string {
   lines.push(`  WAF{{WAF CLOUDFRONT<br/>${rateLimits(edgeAcl)}}}`);
   edge('CF', 'WAF');
   const regionalAcl = all(services, RateLimitedWebAcl)[0];
-  lines.push('  APIGW[API Gateway REST<br/>/auth /products /orders /payments]');
+  const prefixes = Object.values(loadBalancerRoutes(ROUTES)).map((r) => r.pathPrefix);
+  lines.push(`  APIGW[API Gateway REST<br/>${prefixes.join(' ')}]`);
   if (regionalAcl) {
     lines.push(`  RWAF{{WAF REGIONAL<br/>${rateLimits(regionalAcl)}}}`);
     edge('WAF', 'RWAF');

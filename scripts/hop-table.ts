@@ -6,7 +6,7 @@
  * says is the prose under the table.
  */
 import * as path from 'node:path';
-import { loadStageConfig, type ServiceName, type StageConfig } from '../lib/config/index.js';
+import { loadStageConfig, type StageConfig } from '../lib/config/index.js';
 import { blockIn, type BlockMarkers, rewriteBlock } from './generated-block.js';
 
 export const README = path.join(__dirname, '..', 'README.md');
@@ -26,8 +26,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 function services(c: StageConfig): string {
   // Services with the same compute are listed together: "auth: Lambda; catalog, orders, payments: Fargate 2-10 × ...".
-  const groups = new Map<string, ServiceName[]>();
-  for (const [name, compute] of Object.entries(c.services) as Array<[ServiceName, StageConfig['services'][ServiceName]]>) {
+  const groups = new Map<string, string[]>();
+  for (const [name, compute] of Object.entries(c.services) as Array<[string, StageConfig['services'][string]]>) {
     const shape =
       compute.kind === 'lambda'
         ? 'Lambda'

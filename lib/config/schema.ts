@@ -21,9 +21,6 @@ const throttle = z.strictObject({ rateLimit: z.number().positive(), burstLimit: 
 export const NAG_PACKS = ['PCI.DSS.321', 'Serverless'] as const;
 export type NagPackName = (typeof NAG_PACKS)[number];
 
-export const SERVICE_NAMES = ['auth', 'catalog', 'orders', 'payments'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-
 const lambdaCompute = z.strictObject({ kind: z.literal('lambda') });
 const fargateCompute = z
   .strictObject({
@@ -125,7 +122,11 @@ export const stageConfigSchema = z
       /** Unpaid, unexpired orders one user may hold at once (the next is 409 TOO_MANY_OPEN_ORDERS). */
       maxOpenOrdersPerUser: z.number().int().min(1).max(1000),
     }),
-    services: z.strictObject({ auth: compute, catalog: compute, orders: compute, payments: compute }),
+    /**
+     * Compute of each service, one line per service, keyed by its folder (`lambda/<service>/`). The
+     * services stack refuses a stage that misses a declared service or names an undeclared one.
+     */
+    services: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a service folder name'), compute),
     /** @default - ARM64 tasks from `node:24-alpine` (public ECR), reached through a VPC link */
     containers: containers.optional(),
     waf: z.strictObject({

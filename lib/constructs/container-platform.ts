@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ApiBackend } from './api-backend.js';
 import { skipCheckov } from './checkov.js';
 import { acknowledgeLogBucket } from './nag.js';
 
@@ -105,6 +106,17 @@ export class ContainerPlatform extends Construct {
       subnets,
       securityGroups: [linkSecurityGroup],
     });
+  }
+
+  /**
+   * How the REST API reaches the load balancer: through the VPC link or, where there is none (an
+   * emulator), over plain HTTP at `<emulatorBaseUrl>/<load balancer name>` on its data plane.
+   * @param emulatorBaseUrl the emulator's load-balancer data plane; unset, the VPC link
+   */
+  apiBackend(emulatorBaseUrl?: string): ApiBackend {
+    if (emulatorBaseUrl !== undefined) return ApiBackend.loadBalancerUrl(emulatorBaseUrl, this.loadBalancer.loadBalancerName);
+    if (!this.vpcLink) throw new Error('ContainerPlatform: without a VPC link the REST API reaches the ALB only at an emulator URL');
+    return ApiBackend.privateLoadBalancer(this.vpcLink, this.loadBalancer);
   }
 
   private createLogBucket(removalPolicy = RemovalPolicy.RETAIN): s3.Bucket {

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { ApiBackend } from './api-backend.js';
 import { ERRORS, type ErrorCode } from '../../contract/errors.js';
 import { jsonSchemaOf } from '../../contract/json-schema.js';
-import { type ApiService, BODIES, type ModelName, pathParams, ROUTES } from '../../contract/routes.js';
+import { type ApiService, BODIES, type ModelName, pathParams, ROUTES, type Route } from '../../contract/routes.js';
 import { skipCheckov } from './checkov.js';
 
 /** Steady-state requests per second and burst, as API Gateway throttles them. */
@@ -16,6 +16,11 @@ export interface Throttle {
 }
 
 export interface StorefrontApiProps {
+  /**
+   * The routes, each on its service's backend.
+   * @default ROUTES, the contract
+   */
+  readonly routes?: readonly Route[];
   /** Where each service's routes go (Lambda or the internal ALB). */
   readonly backends: Record<ApiService, ApiBackend>;
   /** TOKEN authorizer (`lambda/auth/authorizer.ts`) guarding the signed-in routes. */
@@ -104,7 +109,8 @@ export class StorefrontApi extends Construct {
       removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
 
-    const writes = ROUTES.filter((r) => r.method !== 'GET');
+    const routes = props.routes ?? ROUTES;
+    const writes = routes.filter((r) => r.method !== 'GET');
     const F = apigateway.AccessLogField;
     this.restApi = new apigateway.RestApi(this, 'Resource', {
       // The API's metrics are keyed by this name: unique per stack, so two stages never share them.
@@ -213,7 +219,7 @@ export class StorefrontApi extends Construct {
       validationRegex: '^Bearer [-0-9A-Za-z._~+/]+=*$',
     });
 
-    for (const route of ROUTES) {
+    for (const route of routes) {
       const resource = this.restApi.root.resourceForPath(route.path);
       const headerParams = (route.requiredHeaders ?? []).map((h) => `method.request.header.${h}`);
       const bound = props.backends[route.service].bind(resource, route);

@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { CacheConfig, DatabaseConfig } from '../config/index.js';
 import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
+import { ExternalDatabaseCredentials } from '../constructs/external-database.js';
 import { IdempotencyTable } from '../constructs/idempotency-table.js';
 import { ReadReplicatedDatabase } from '../constructs/read-replicated-database.js';
 import { ReplicatedCache } from '../constructs/replicated-cache.js';
@@ -57,28 +57,14 @@ export class DataStack extends Stack {
       });
       this.database = this.rds.access;
     } else {
-      // An external server (the local PostgreSQL): the services still read credentials from a secret.
-      const secret = new secretsmanager.Secret(this, 'DatabaseCredentials', {
-        description: 'Credentials of the external PostgreSQL',
-        generateSecretString: {
-          secretStringTemplate: JSON.stringify({ username: db.username }),
-          generateStringKey: 'password',
-          excludePunctuation: true,
-        },
+      const { host, readerHosts, port, username } = db;
+      this.database = new ExternalDatabaseCredentials(this, 'DatabaseCredentials', {
+        host,
+        readerHosts,
+        port,
+        username,
         removalPolicy: keepPolicy,
-      });
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: 'An external server (the local PostgreSQL) has no rotation function to call.',
-      });
-      this.database = {
-        writerHost: db.host,
-        readerHosts: db.readerHosts.length > 0 ? db.readerHosts : [db.host],
-        port: String(db.port),
-        name: 'storefront',
-        secret,
-        ssl: 'disable',
-      };
+      }).access;
     }
 
     const cache = props.cache;

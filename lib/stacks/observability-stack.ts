@@ -55,7 +55,7 @@ export class ObservabilityStack extends Stack {
     }
 
     const functions: Record<string, lambda.IFunction> = {
-      'outbox-relay': services.relay,
+      'outbox-relay': services.functions.OutboxRelay,
       'email-worker': services.email.worker.function,
       ...(services.email.bounceRecorder ? { 'email-bounces': services.email.bounceRecorder.function } : {}),
     };

@@ -1,30 +1,36 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ApiBackend, loadBalancerPathPatterns } from '../constructs/api-backend.js';
 import { ContainerPlatform } from '../constructs/container-platform.js';
-import { skipCheckov } from '../constructs/checkov.js';
 import { ContainerService } from '../constructs/container-service.js';
-import { acknowledgeRetriedBySchedule } from '../constructs/nag.js';
 import { OriginSecret, type OriginSecretVersions } from '../constructs/origin-secret.js';
-import { RateLimitedWebAcl, type WebAclLogging } from '../constructs/rate-limited-web-acl.js';
-import type { ApiService } from '../../contract/routes.js';
+import type { RateLimitedWebAcl, WebAclLogging } from '../constructs/rate-limited-web-acl.js';
+import { type ApiService, ROUTES, type Route } from '../../contract/routes.js';
+import { ApiStageWebAcl } from '../constructs/api-stage-web-acl.js';
+import { rollBackOnApi5xx } from '../constructs/canary-rollback.js';
+import {
+  addDeclaredFunction,
+  type BuiltFunction,
+  type DeclaredService,
+  discoverServices,
+  type FunctionSpec,
+  loadBalancerRoutes,
+  matchServices,
+  ServiceWiring,
+  type ServiceRuntime,
+} from '../constructs/service-wiring.js';
+import { TokenSigningKey } from '../constructs/token-signing-key.js';
 import { API_STAGE_NAME, StorefrontApi, type Throttle } from '../constructs/storefront-api.js';
 import type { CacheAccess, DatabaseAccess } from '../constructs/database-access.js';
 import { EmailPipeline } from '../constructs/email-pipeline.js';
-import { faultsMetric, METRICS_NAMESPACE } from '../constructs/service-function.js';
-import { runbook } from '../constructs/runbook.js';
 import { type ComputeConfig, type ContainersConfig, DEFAULT_CONTAINERS } from '../config/index.js';
 import type { PublicApi } from './cdn-stack.js';
 import { LOGIN_PATH, type ShopDomain, type WafLimits } from './edge-stack.js';
@@ -35,46 +41,7 @@ export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
 /** How one service runs in a stage (`lambda`, or `fargate` with its task counts and size). */
 export type ServiceCompute = ComputeConfig;
 
-/** A function the stack can build: what the foundation's `ServiceFunction` needs from us. */
-export interface FunctionSpec {
-  /** Service identity (`POWERTOOLS_SERVICE_NAME`). */
-  readonly service: string;
-  /** TypeScript entry file. */
-  readonly entry: string;
-  readonly environment: Record<string, string>;
-  /**
-   * Longest run of one invocation.
-   * @default - the function construct's default
-   */
-  readonly timeout?: Duration;
-  /**
-   * Run in the VPC's application subnets. Only what reaches the database or the cache needs to; a
-   * function that only calls AWS APIs is faster to start and needs no NAT outside it.
-   * @default true
-   */
-  readonly inVpc?: boolean;
-  /**
-   * The fault metric that gates its canary, when its Lambda errors include expected rejections.
-   * @default - the function's Lambda errors
-   */
-  readonly faultMetric?: cloudwatch.IMetric;
-}
-
-/** Anything a grant or a security-group rule can be written against: a function or a container service. */
-export type ServiceRuntime = iam.IGrantable & ec2.IConnectable;
-
-/** What `buildFunction` returns (the shape of `ServiceFunction`). */
-export interface BuiltFunction {
-  /** The function itself: grants and security-group rules are written against it. */
-  readonly function: lambda.IFunction & ServiceRuntime;
-  /** What callers invoke: the `live` alias under canary deployments, else the function. */
-  readonly invokable: lambda.IFunction;
-  /**
-   * The CodeDeploy group shifting traffic to new versions (canary deployments).
-   * @default - no canary
-   */
-  readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
-}
+export type { BuiltFunction, FunctionSpec, ServiceRuntime } from '../constructs/service-wiring.js';
 
 export interface ServicesStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
@@ -102,7 +69,7 @@ export interface ServicesStackProps extends StackProps {
   };
   /** Builds a Lambda function with the project's defaults (the foundation's `ServiceFunction`). */
   readonly buildFunction: (scope: Construct, id: string, spec: FunctionSpec) => BuiltFunction;
-  /** Compute of each HTTP service in this stage. */
+  /** Compute of each service in this stage, by name (the stage config's `services`). */
   readonly compute: Record<ApiService, ServiceCompute>;
   /**
    * CPU and base image of the Fargate services, and how the REST API reaches their load balancer.
@@ -147,10 +114,21 @@ export interface ServicesStackProps extends StackProps {
    */
   readonly emulatorEndpoint?: string;
   /**
-   * Folder holding `<service>/handler.ts`, `server.ts`, `authorizer.ts`, `relay.ts`, `sweep.ts`.
+   * Folder of the services' code: one folder per service (`<service>/service.ts` and its entries),
+   * and `email-worker/handler.ts`.
    * @default the repository's `lambda/`
    */
   readonly codeRoot?: string;
+  /**
+   * The services to deploy, with the folders their entries are in.
+   * @default - those declared under `codeRoot` (discoverServices)
+   */
+  readonly services?: readonly DeclaredService[];
+  /**
+   * The API's routes; each names the service it goes to.
+   * @default ROUTES, the contract (contract/routes.ts)
+   */
+  readonly routes?: readonly Route[];
   /**
    * Catalog cache TTL (`CACHE_TTL_SECONDS`).
    * @default - the service's default (60 s)
@@ -170,23 +148,19 @@ export interface ServicesStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const SERVICES: readonly ApiService[] = ['auth', 'catalog', 'orders', 'payments'];
-/** ALB path rule priority per service (unique per listener). */
-const PRIORITY: Record<ApiService, number> = { auth: 10, catalog: 20, orders: 30, payments: 40 };
-/** Path prefix each service owns on the ALB (runtime contract). */
-const PREFIX: Record<ApiService, string> = { auth: '/auth', catalog: '/products', orders: '/orders', payments: '/payments' };
-
 /**
- * The compute of the request path: the four services (Lambda or Fargate per config), the token
- * authorizer, the outbox relay, the REST API in front of them with its regional web ACL, and the
- * ALB, cluster and VPC link when a service runs on Fargate. Every service gets exactly the
- * environment and permissions the runtime contract lists, and opens its own way into the database
- * and cache (rules live here, so the data stack never depends on this one).
+ * The compute of the request path: every service declared under `lambda/` (`<service>/service.ts`),
+ * on Lambda or Fargate as the stage config says, with its other functions (the token authorizer,
+ * scheduled jobs); the REST API in front of them with its regional web ACL; the ALB, cluster and VPC
+ * link when a service runs on Fargate; the email pipeline. Each service gets exactly the environment,
+ * grants and security-group rules its declaration asks for (ServiceWiring), and opens its own way
+ * into the database and cache, so the data stack never depends on this one.
  */
 export class ServicesStack extends Stack {
   readonly api: StorefrontApi;
   readonly originSecret: OriginSecret;
-  readonly tokenSecret: secretsmanager.Secret;
+  readonly tokenSecret: secretsmanager.ISecret;
+  /** Each service's function or container service, by name, in route-table order. */
   readonly runtimes: Record<ApiService, ServiceRuntime>;
   readonly platform?: ContainerPlatform;
   readonly email: EmailPipeline;
@@ -198,46 +172,35 @@ export class ServicesStack extends Stack {
   readonly authorizer: lambda.IFunction;
   /** The authorizer's own fault count (its Lambda errors include every rejected token). */
   readonly authorizerFaults: cloudwatch.IMetric;
-  /** The outbox relay function itself (see `authorizer`). */
-  readonly relay: lambda.IFunction;
-  readonly orderSweep: lambda.IFunction;
-  /** The regional web ACL on the API stage and the ALB, unless the stage turns it off. */
+  /** The services' other functions themselves (see `authorizer`), by declared id (`OutboxRelay`, ...). */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The regional web ACL on the API stage, unless the stage turns it off. */
   readonly webAcl?: RateLimitedWebAcl;
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
-    const { database, cache } = props;
     const codeRoot = props.codeRoot ?? LAMBDA_ROOT;
+    const routes = props.routes ?? ROUTES;
+    const services = matchServices(props.services ?? discoverServices(codeRoot), routes, props.compute);
+    const viaCloudFront = props.publicApi === 'cloudfront';
+    if (viaCloudFront && props.regionalWebAcl === false) {
+      throw new Error("ServicesStack: publicApi 'cloudfront' needs the regional web ACL (waf.regionalAcl) to enforce the origin secret");
+    }
 
-    this.tokenSecret = new secretsmanager.Secret(this, 'TokenSigningKey', {
-      description: "Key signing the shop's session tokens",
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: props.removalPolicy,
-    });
-    Validations.of(this.tokenSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the signing key signs every session out unless verifiers accept two keys; rotated by hand (docs/runbook.md#rotate-token-key).',
-    });
+    this.tokenSecret = new TokenSigningKey(this, 'TokenSigningKey', { removalPolicy: props.removalPolicy });
     this.originSecret = new OriginSecret(this, 'OriginSecret', {
       removalPolicy: props.removalPolicy,
       versions: props.originSecretVersions,
     });
-
     this.email = new EmailPipeline(this, 'Email', {
-      sender: props.email.sender,
-      sendsPerSecond: props.email.sendsPerSecond,
-      maxConcurrency: props.email.maxConcurrency,
-      bundleAwsSdk: props.email.bundleAwsSdk,
-      maxReceiveCount: props.email.maxReceiveCount,
-      workerTimeout: props.email.workerTimeout,
+      ...props.email,
       domain: props.email.domain && {
         zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
           hostedZoneId: props.email.domain.hostedZoneId,
           zoneName: props.email.domain.name,
         }),
       },
-      cache,
+      cache: props.cache,
       idempotencyTable: props.idempotencyTable,
       workerEntry: path.join(codeRoot, 'email-worker', 'handler.ts'),
       vpc: props.vpc,
@@ -245,54 +208,18 @@ export class ServicesStack extends Stack {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    const emailQueue = this.email.queue;
-
-    const base = (service: string) => ({ POWERTOOLS_SERVICE_NAME: service, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE });
-    const db = {
-      DB_WRITER_HOST: database.writerHost,
-      DB_PORT: database.port,
-      DB_NAME: database.name,
-      DB_SECRET_ARN: database.secret.secretArn,
-      DB_SSL: database.ssl,
-    };
-    const readers = { DB_READER_HOSTS: database.readerHosts.join(',') };
-    const redis = {
-      REDIS_HOST: cache.host,
-      REDIS_PORT: cache.port,
-      REDIS_TLS: String(cache.tls),
-      ...(cache.authSecret ? { REDIS_AUTH_SECRET_ARN: cache.authSecret.secretArn } : {}),
-    };
-    const token = { TOKEN_SECRET_ARN: this.tokenSecret.secretArn };
-    const orderLimits = {
-      ORDER_RESERVATION_TTL_SECONDS: String(props.orders.reservationTtlSeconds),
-      ORDER_MAX_OPEN_PER_USER: String(props.orders.maxOpenOrdersPerUser),
-    };
-    // Runtime contract, table "Environment variables", column "used by".
-    const environment: Record<ApiService, Record<string, string>> = {
-      auth: { ...base('auth'), ...db, ...token },
-      catalog: {
-        ...base('catalog'),
-        ...db,
-        ...readers,
-        ...redis,
-        ...(props.cacheTtlSeconds ? { CACHE_TTL_SECONDS: String(props.cacheTtlSeconds) } : {}),
-      },
-      // Orders keeps read-your-writes positions in Redis.
-      orders: { ...base('orders'), ...db, ...readers, ...redis, ...token, ...orderLimits },
-      // Payments marks a just-paid order in Redis so orders reads it from the primary.
-      payments: {
-        ...base('payments'),
-        ...db,
-        ...redis,
-        ...token,
-        IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
-        EMAIL_QUEUE_URL: emailQueue.queueUrl,
-      },
-    };
+    const wiring = new ServiceWiring({
+      database: props.database,
+      cache: props.cache,
+      secrets: { tokenSigningKey: this.tokenSecret },
+      idempotencyTable: props.idempotencyTable,
+      emailQueue: this.email.queue,
+      settings: { cacheTtlSeconds: props.cacheTtlSeconds, orders: props.orders },
+    });
 
     const containers = props.containers ?? DEFAULT_CONTAINERS;
     const access = containers.loadBalancerAccess;
-    if (SERVICES.some((s) => props.compute[s].kind === 'fargate')) {
+    if (services.some((s) => props.compute[s.declaration.name].kind === 'fargate')) {
       this.platform = new ContainerPlatform(this, 'ContainerPlatform', {
         vpc: props.vpc,
         vpcSubnets: props.appSubnets,
@@ -300,27 +227,28 @@ export class ServicesStack extends Stack {
         deletionProtection: props.deletionProtection,
       });
     }
-    const platform = this.platform;
-    const loadBalancerBackend = (p: ContainerPlatform) =>
-      access.kind === 'emulator'
-        ? ApiBackend.loadBalancerUrl(access.baseUrl, p.loadBalancer.loadBalancerName)
-        : ApiBackend.privateLoadBalancer(p.vpcLink!, p.loadBalancer);
+    const albRoutes = loadBalancerRoutes(routes);
 
-    const backends = {} as Record<ApiService, ApiBackend>;
-    const runtimes = {} as Record<ApiService, ServiceRuntime>;
-    const functions: Partial<Record<ApiService, BuiltFunction>> = {};
-    for (const service of SERVICES) {
-      const compute = props.compute[service];
-      const id = service[0].toUpperCase() + service.slice(1);
-      if (compute.kind === 'fargate' && platform) {
-        runtimes[service] = new ContainerService(this, `${id}Service`, {
-          cluster: platform.cluster,
-          listener: platform.listener,
-          pathPrefix: PREFIX[service],
-          pathPatterns: loadBalancerPathPatterns(PREFIX[service], API_STAGE_NAME),
-          priority: PRIORITY[service],
-          entry: path.join(codeRoot, service, 'server.ts'),
-          environment: { ...environment[service], STAGE_PATH_PREFIX: `/${API_STAGE_NAME}`, ...containers.emulatorTaskEnvironment },
+    const backends: Record<ApiService, ApiBackend> = {};
+    const runtimes: Record<ApiService, ServiceRuntime> = {};
+    const functions: Record<string, lambda.IFunction> = {};
+    const built: BuiltFunction[] = [];
+    let authorizer: BuiltFunction | undefined;
+    for (const { declaration: service, dir } of services) {
+      const compute = props.compute[service.name];
+      const id = service.name[0].toUpperCase() + service.name.slice(1);
+      const environment = wiring.environment(service.name, service);
+      if (compute.kind === 'fargate' && this.platform) {
+        const { pathPrefix, priority } = albRoutes[service.name];
+        runtimes[service.name] = new ContainerService(this, `${id}Service`, {
+          cluster: this.platform.cluster,
+          listener: this.platform.listener,
+          pathPrefix,
+          pathPatterns: loadBalancerPathPatterns(pathPrefix, API_STAGE_NAME),
+          priority,
+          healthCheckPath: service.healthCheckPath,
+          entry: path.join(dir, service.server ?? 'server.ts'),
+          environment: { ...environment, STAGE_PATH_PREFIX: `/${API_STAGE_NAME}`, ...containers.emulatorTaskEnvironment },
           minTasks: compute.minTasks,
           maxTasks: compute.maxTasks,
           cpu: compute.cpu,
@@ -331,82 +259,43 @@ export class ServicesStack extends Stack {
           architecture: containers.architecture,
           baseImage: containers.baseImage,
         });
-        backends[service] = loadBalancerBackend(platform);
+        backends[service.name] = this.platform.apiBackend(access.kind === 'emulator' ? access.baseUrl : undefined);
       } else {
         const fn = props.buildFunction(this, `${id}Function`, {
-          service,
-          entry: path.join(codeRoot, service, 'handler.ts'),
-          environment: environment[service],
+          service: service.name,
+          entry: path.join(dir, service.handler ?? 'handler.ts'),
+          environment,
         });
-        functions[service] = fn;
-        runtimes[service] = fn.function;
-        backends[service] = ApiBackend.lambda(fn.invokable);
+        built.push(fn);
+        runtimes[service.name] = fn.function;
+        backends[service.name] = ApiBackend.lambda(fn.invokable);
+      }
+      wiring.connect(runtimes[service.name], service);
+
+      for (const extra of service.functions ?? []) {
+        const fn = addDeclaredFunction(this, {
+          buildFunction: props.buildFunction,
+          wiring,
+          service: service.name,
+          dir,
+          declaration: extra,
+        });
+        if (fn.authorizerFaults) {
+          if (authorizer) throw new Error(`ServicesStack: two token authorizers declared (${extra.id})`);
+          authorizer = fn;
+          this.authorizerFaults = fn.authorizerFaults;
+        }
+        built.push(fn);
+        functions[extra.id] = fn.function;
       }
     }
+    if (!authorizer) throw new Error("ServicesStack: no service declares a function with role 'tokenAuthorizer'");
     this.runtimes = runtimes;
-
-    // Its own service name, so its faults are not the auth service's; outside the VPC, as it only
-    // reads the signing key from Secrets Manager.
-    this.authorizerFaults = faultsMetric('authorizer');
-    const authorizer = props.buildFunction(this, 'AuthorizerFunction', {
-      service: 'authorizer',
-      entry: path.join(codeRoot, 'auth', 'authorizer.ts'),
-      environment: { ...base('authorizer'), ...token },
-      inVpc: false,
-      faultMetric: this.authorizerFaults,
-    });
+    this.functions = functions;
     this.authorizer = authorizer.function;
-    skipCheckov(authorizer.function, {
-      id: 'CKV_AWS_117',
-      comment:
-        'The authorizer only reads the signing key from Secrets Manager (IAM-scoped, TLS); outside the VPC it starts faster and needs no NAT',
-    });
-    const relay = props.buildFunction(this, 'OutboxRelayFunction', {
-      service: 'payments',
-      entry: path.join(codeRoot, 'payments', 'relay.ts'),
-      environment: { ...base('payments'), ...db, EMAIL_QUEUE_URL: emailQueue.queueUrl },
-      timeout: Duration.seconds(50),
-    });
-    this.relay = relay.function;
-    const relaySchedule = new events.Rule(this, 'OutboxRelaySchedule', {
-      description: 'Re-sends outbox rows not yet on the email queue',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(relay.invokable, { retryAttempts: 0 })],
-    });
-    acknowledgeRetriedBySchedule(relaySchedule);
-    // Every stage, the emulator's included: POST /orders sweeps too, so stock comes back even where schedules do not fire.
-    const sweep = props.buildFunction(this, 'OrderSweepFunction', {
-      service: 'orders',
-      entry: path.join(codeRoot, 'orders', 'sweep.ts'),
-      environment: { ...base('orders'), ...db, ...redis, ...orderLimits },
-      timeout: Duration.seconds(50),
-    });
-    const sweepSchedule = new events.Rule(this, 'OrderSweepSchedule', {
-      description: 'Expires unpaid orders past their reservation and gives their stock back',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(sweep.invokable, { retryAttempts: 0 })],
-    });
-    acknowledgeRetriedBySchedule(sweepSchedule);
-
-    this.orderSweep = sweep.invokable;
-
-    // Grants: exactly the runtime contract, per consumer.
-    const dbUsers: ServiceRuntime[] = [...SERVICES.map((s) => runtimes[s]), relay.function, sweep.function];
-    for (const user of dbUsers) {
-      database.secret.grantRead(user);
-      // The default port, not `database.port`: the latter may be a deploy-time token.
-      if (database.connections) user.connections.allowToDefaultPort(database.connections, 'PostgreSQL');
-    }
-    for (const user of [runtimes.catalog, runtimes.orders, runtimes.payments, sweep.function]) {
-      cache.authSecret?.grantRead(user);
-      if (cache.connections) user.connections.allowToDefaultPort(cache.connections, 'Redis');
-    }
-    for (const user of [runtimes.auth, runtimes.orders, runtimes.payments, authorizer.function]) this.tokenSecret.grantRead(user);
-    props.idempotencyTable.grantReadWriteData(runtimes.payments);
-    emailQueue.grantSendMessages(runtimes.payments);
-    emailQueue.grantSendMessages(relay.function);
 
     this.api = new StorefrontApi(this, 'Api', {
+      routes,
       backends,
       authorizer: authorizer.invokable,
       throttle: props.throttle,
@@ -415,42 +304,21 @@ export class ServicesStack extends Stack {
       accessLogRemovalPolicy: props.removalPolicy,
       cloudWatchRole: props.cloudWatchRole,
     });
+    rollBackOnApi5xx(
+      this,
+      this.api.restApi,
+      built.flatMap((f) => (f.deploymentGroup ? [f.deploymentGroup] : [])),
+    );
 
-    // Every canary also rolls back on the API's answers: a new version that turns requests into 5xx
-    // (whatever it logs or throws) is a fault, a 4xx (a bad token, a bad body) is not.
-    const canaries = [...Object.values(functions), authorizer, relay, sweep].flatMap((f) => (f.deploymentGroup ? [f.deploymentGroup] : []));
-    if (canaries.length > 0) {
-      const api5xx = new cloudwatch.Alarm(this, 'CanaryApi5xx', {
-        metric: this.api.restApi.metricServerError({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
-        alarmDescription: `API 5xx answers during a deployment roll the canary back. Runbook: ${runbook('api-5xx-rate')}`,
-        threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      for (const group of canaries) group.addAlarm(api5xx);
-    }
-
-    const viaCloudFront = props.publicApi === 'cloudfront';
-    if (viaCloudFront && props.regionalWebAcl === false) {
-      throw new Error("ServicesStack: publicApi 'cloudfront' needs the regional web ACL (waf.regionalAcl) to enforce the origin secret");
-    }
     if (props.regionalWebAcl !== false) {
-      // Behind CloudFront, the regional ACL proves the request came through CloudFront and runs the
-      // managed rules; per-IP limits are the CloudFront ACL's, the only one that sees the client's
-      // address (ADR 0021). Called directly, it limits per source IP itself.
-      const webAcl = new RateLimitedWebAcl(this, 'RegionalWebAcl', {
-        scope: 'REGIONAL',
-        requestsPerIp: viaCloudFront ? undefined : props.waf.requestsPerIp,
-        pathRateLimits: viaCloudFront ? undefined : [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
+      this.webAcl = new ApiStageWebAcl(this, 'RegionalWebAcl', {
+        stageArn: this.api.stage.stageArn,
+        originHeader: viaCloudFront ? { name: this.originSecret.headerName, values: this.originSecret.acceptedValues } : undefined,
+        requestsPerIp: props.waf.requestsPerIp,
+        pathRateLimits: [{ pathPrefix: LOGIN_PATH, requestsPerIp: props.waf.loginRequestsPerIp }],
         evaluationWindow: props.waf.evaluationWindowSeconds ? Duration.seconds(props.waf.evaluationWindowSeconds) : undefined,
-        requiredHeader: viaCloudFront ? { name: this.originSecret.headerName, values: this.originSecret.acceptedValues } : undefined,
         logging: props.wafLogging,
       });
-      this.webAcl = webAcl;
-      // Only the stage: the internal ALB admits nothing but the VPC link, whose traffic this ACL has
-      // already inspected at the stage; a second association would bill every request twice.
-      webAcl.associate('ApiStageAssociation', this.api.stage.stageArn);
     } else {
       Validations.of(this.api.stage).acknowledge({
         id: 'AwsSolutions-APIG3',
@@ -459,9 +327,9 @@ export class ServicesStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiGatewayUrl', { value: this.api.url, description: 'API Gateway stage URL' });
-    if (platform) {
+    if (this.platform) {
       new CfnOutput(this, 'LoadBalancerName', {
-        value: platform.loadBalancer.loadBalancerName,
+        value: this.platform.loadBalancer.loadBalancerName,
         description: 'Internal ALB of the container services',
       });
     }

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadStageConfig, type ServiceName } from '../../lib/config/index.js';
+import { loadStageConfig } from '../../lib/config/index.js';
 import { EMULATOR, output } from '../../scripts/local-outputs.js';
 import { localShape } from './deployed.js';
 
@@ -90,7 +90,7 @@ async function text(page: Page, selector: string): Promise<string> {
  * task of the container shape, as MiniStack's HTTP_PROXY integration hands back Content-Type only
  * (apigateway_v1.py `_invoke_http_proxy_v1`; test/e2e/shop.test.ts reads x-cache at the ALB for it).
  */
-function headersReachPage(service: ServiceName): boolean {
+function headersReachPage(service: string): boolean {
   return localShape() !== 'containers' || loadStageConfig('local-containers').services[service].kind === 'lambda';
 }
 
@@ -107,7 +107,7 @@ async function journeyOf(page: Page, request: string): Promise<string[]> {
 }
 
 /** The panel shows `expected` among the hops of `service`'s answer, or no hop at all where the emulator drops the header. */
-function expectHops(service: ServiceName, hops: string[], expected: string[], what: string): void {
+function expectHops(service: string, hops: string[], expected: string[], what: string): void {
   if (hops.length === 0 && !headersReachPage(service)) {
     console.log(`browser:     ${what}: no Server-Timing through the emulator's HTTP_PROXY (container shape), as expected there`);
     return;

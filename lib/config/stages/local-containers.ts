@@ -1,4 +1,4 @@
-import type { StageConfig } from '../schema.js';
+import type { ComputeConfig, StageConfig } from '../schema.js';
 import { local } from './local.js';
 import { prod } from './prod.js';
 
@@ -30,12 +30,7 @@ export const localContainers: StageConfig = {
   },
   cache: { kind: 'external', host: DOCKER_HOST_ADDRESS, port: LOCAL_REDIS_PORT },
   // The emulator has no Application Auto Scaling: a fixed count at prod's minimum.
-  services: {
-    auth: localCompute(prod.services.auth),
-    catalog: localCompute(prod.services.catalog),
-    orders: localCompute(prod.services.orders),
-    payments: localCompute(prod.services.payments),
-  },
+  services: Object.fromEntries(Object.entries(prod.services).map(([service, compute]) => [service, localCompute(compute)])),
   containers: {
     // Images are built here and run here: for this host's CPU (process.arch is the machine, not config).
     architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
@@ -48,6 +43,6 @@ export const localContainers: StageConfig = {
   },
 };
 
-function localCompute(compute: StageConfig['services']['auth']): StageConfig['services']['auth'] {
+function localCompute(compute: ComputeConfig): ComputeConfig {
   return compute.kind === 'fargate' ? { kind: 'fargate', minTasks: compute.minTasks, maxTasks: compute.minTasks } : compute;
 }

@@ -116,7 +116,7 @@ describe('a service added from a folder and one line of config', () => {
     test('its routes go to its function, which has its grants', () => {
       const fn = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('ReviewsFunction'))!;
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
-        JSON.stringify(m.Properties.Integration.Uri).includes(fn),
+        JSON.stringify(m.Properties.Integration.Uri ?? null).includes(fn),
       );
       expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'POST']);
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 3);

@@ -8,7 +8,7 @@ import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
 import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
-import { inJourney, Journey } from './server-timing.js';
+import { Journey } from './server-timing.js';
 
 /**
  * A service's HTTP app: the same Hono app runs behind API Gateway (`lambdaHandler`) and in a
@@ -26,7 +26,7 @@ export function createApp(): Hono {
     // would make the Node adapter turn its light response into a full fetch Response and stream it.
     c.header('x-correlation-id', correlationId);
     const journey = new Journey();
-    await inJourney(journey, withRequestLogger, { correlationId }, next);
+    await withRequestLogger({ correlationId }, next, journey);
     const durationMs = performance.now() - started;
     // The hops are known only now. `c.res.headers` is the Headers object the answer was built with
     // (the Node adapter's light response keeps it as is), so adding to it builds no fetch Response.

@@ -2,9 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Journey } from './server-timing.js';
 
-/** Keys of the request being served (its correlation id), for every line logged while it runs. */
-const requestKeys = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+/**
+ * What the request being served carries through its async work: its keys (the correlation id), for
+ * every line logged while it runs, and the journey its hops report into (`Server-Timing`). One
+ * AsyncLocalStorage for both: on Node 20 each instance adds its own work to every promise created.
+ */
+interface RequestScope {
+  readonly keys: Readonly<Record<string, string>>;
+  readonly journey?: Journey;
+}
+const requestScope = new AsyncLocalStorage<RequestScope>();
 
 /**
  * Powertools' logger, adding the current request's keys to each line it writes. A container serves
@@ -15,7 +24,7 @@ const requestKeys = new AsyncLocalStorage<Readonly<Record<string, string>>>();
  */
 class RequestAwareLogger extends Logger {
   protected override processLogItem(logLevel: number, input: LogItemMessage, extraInput: LogItemExtraInput): void {
-    const keys = requestKeys.getStore();
+    const keys = requestScope.getStore()?.keys;
     super.processLogItem(logLevel, input, keys === undefined ? extraInput : ([...extraInput, keys] as LogItemExtraInput));
   }
 }
@@ -53,10 +62,16 @@ export function logAccess(fields: Readonly<Record<string, string | number>>): vo
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-/** Runs `fn` with `logger` adding `keys` to every line it writes, for this request only. */
-export function withRequestLogger<T>(keys: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
-  return requestKeys.run(keys, fn);
+/**
+ * Runs `fn` with `logger` adding `keys` to every line it writes, and the hops it makes recorded in
+ * `journey`, for this request only.
+ */
+export function withRequestLogger<T>(keys: Readonly<Record<string, string>>, fn: () => Promise<T>, journey?: Journey): Promise<T> {
+  return requestScope.run({ keys, journey }, fn);
 }
+
+/** The journey of the request being served, if any. */
+export const currentJourney = (): Journey | undefined => requestScope.getStore()?.journey;
 
 export const metrics = new Metrics({ defaultDimensions: { stage: process.env.STAGE ?? 'default' } });
 

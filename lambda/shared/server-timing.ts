@@ -1,10 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentJourney } from './observability.js';
 
 /**
  * The hops a request touched, for its `Server-Timing` header (W3C Server Timing:
  * `cache;desc=hit;dur=0.4, db;desc=replica;dur=2.1, app;dur=3.0`). The clients that make the hops
  * (catalog cache, database, queue, provider, idempotency store) report into the journey of the
- * request they run for; the HTTP app writes the header once the handler is done. Names and
+ * request they run for (carried with its log keys: `withRequestLogger`); the HTTP app writes the
+ * header once the handler is done. Names and
  * descriptions are the contract of docs/runtime-contract.md ("Server-Timing").
  */
 export const HOPS = {
@@ -43,20 +44,13 @@ export class Journey {
   }
 }
 
-const journeys = new AsyncLocalStorage<Journey>();
-
-/** Runs `fn(...args)` with `journey` receiving the hops made while it runs (arguments passed on, no closure per request). */
-export function inJourney<A extends unknown[], R>(journey: Journey, fn: (...args: A) => R, ...args: A): R {
-  return journeys.run(journey, fn, ...args);
-}
-
 /**
  * Records a hop that started at `startedAt` (`performance.now()`) and ended now, in the current
  * request's journey. Outside a request (the email worker, the relay, a test calling a client) it
  * does nothing.
  */
 export function recordHop(hop: Hop, desc: string, startedAt: number): void {
-  journeys.getStore()?.add(hop, desc, performance.now() - startedAt);
+  currentJourney()?.add(hop, desc, performance.now() - startedAt);
 }
 
 /** Runs `work` and records it as `hop` with `desc` (or the description of its result), also when it fails. */

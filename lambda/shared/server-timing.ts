@@ -5,8 +5,8 @@ import { currentJourney } from './observability.js';
  * `cache;desc=hit;dur=0.4, db;desc=replica;dur=2.1, app;dur=3.0`). The clients that make the hops
  * (catalog cache, database, queue, provider, idempotency store) report into the journey of the
  * request they run for (carried with its log keys: `withRequestLogger`); the HTTP app writes the
- * header once the handler is done. Names and
- * descriptions are the contract of docs/runtime-contract.md ("Server-Timing").
+ * header once the handler is done. Names and descriptions are the contract of
+ * docs/runtime-contract.md ("Server-Timing").
  */
 export const HOPS = {
   /** The catalog's Redis lookup: `hit`, `miss`, `down` (Redis unreachable or skipped), `waited` (another process loaded it). */

@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const text = [
     `Measured ${started} by \`npm run bench:lambda-path\` (bench/lambda-path.ts): ${N} invocations per block, one`,
     `after another, ${ROUNDS} rounds alternating app and floor, both on Node ${benchNodeVersion()}. **app**: \`lambda/catalog/handler.ts\` as \`cdk synth\` bundles`,
-    'it (`node --enable-source-maps`), API Gateway proxy events through `hono/aws-lambda`, INFO access log line per',
+    'it (`node --enable-source-maps`), API Gateway proxy events through `lambda/shared/lambda-http.ts`, INFO access log line per',
     'request, EMF metrics published after each invocation, warm cache. **floor**: `bench/support/floor-handler.ts`, a bare',
     'handler doing the same Redis GETs and returning the cached JSON. Both in one process, stdout discarded.',
     '',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context as LambdaContext } from 'aws-lambda';
 import { type Context, Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
 import type * as z from 'zod/mini';
 import { MAX_BODY_BYTES } from '../../contract/errors.js';
@@ -8,6 +8,7 @@ import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
 import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
+import { apiGatewayHandler } from './lambda-http.js';
 import { Journey } from './server-timing.js';
 
 /**
@@ -81,8 +82,8 @@ export type AppSource = Hono | Promise<Hono> | (() => Hono | Promise<Hono>);
  * retried on the next invocation if it fails (`initOnce`).
  */
 export function lambdaHandler(source: AppSource) {
-  const adapter = initOnce(async () => handle(await (typeof source === 'function' ? source() : source)));
-  return async (event: Parameters<ReturnType<typeof handle>>[0], context: Parameters<ReturnType<typeof handle>>[1]) => {
+  const adapter = initOnce(async () => apiGatewayHandler(await (typeof source === 'function' ? source() : source)));
+  return async (event: APIGatewayProxyEvent, context: LambdaContext): Promise<APIGatewayProxyResult> => {
     const proxy = await adapter();
     try {
       return await proxy(event, context);

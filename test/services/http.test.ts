@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp, lambdaHandler, withoutPathPrefix } from '#shared/http.js';
 import { startServer } from '#shared/server.js';
-import { countMetric, logger, publishMetrics } from '#shared/observability.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { countMetric, countsDocument, logger, metrics, publishMetrics } from '#shared/observability.js';
 import { hopsOf, proxyEvent } from '../support/http.js';
 
 /** The JSON log lines written while `fn` runs (Powertools writes one line per entry to stdout). */
@@ -155,6 +156,19 @@ describe('the shared HTTP entry', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ CacheHit: 250, CacheMiss: 1 });
+  });
+
+  test('the counts document is the EMF document Powertools writes for the same values', () => {
+    const values = new Map([
+      ['CacheHit', 7],
+      ['DbRead', 2],
+    ]);
+    for (const [name, value] of values) metrics.addMetric(name, MetricUnit.Count, value);
+    const viaPowertools = metrics.serializeMetrics() as { _aws: { Timestamp: number } };
+    metrics.clearMetrics();
+    expect(countsDocument(values, viaPowertools._aws.Timestamp)).toEqual(viaPowertools);
+    // Same keys in the same order too: a reader of the raw log line sees one shape.
+    expect(JSON.stringify(countsDocument(values, viaPowertools._aws.Timestamp))).toBe(JSON.stringify(viaPowertools));
   });
 
   test('a Lambda whose app failed to build retries the build on the next invocation', async () => {

@@ -1,0 +1,103 @@
+import { Hono } from 'hono';
+import { handle } from 'hono/aws-lambda';
+import { apiGatewayHandler, LightResponse } from '#shared/lambda-http.js';
+import { proxyEvent } from '../support/http.js';
+
+/** An app answering in every way the services and Hono's helpers answer. */
+function app(): Hono {
+  const a = new Hono();
+  a.get('/json', (c) => c.json({ ok: true, text: 'é' }));
+  a.get('/raw', (c) => c.body('{"cached":1}', 200, { 'content-type': 'application/json' }));
+  a.get('/plain', (c) => c.body('hi'));
+  a.get('/empty', (c) => c.body(null, 204));
+  a.get('/cookies', (c) => {
+    c.header('set-cookie', 'a=1', { append: true });
+    c.header('set-cookie', 'b=2', { append: true });
+    return c.json({ ok: true });
+  });
+  a.get('/binary', (c) => c.body(new Uint8Array([0, 1, 2, 255]), 200, { 'content-type': 'image/png' }));
+  a.get('/stream', (c) => c.body(new Blob(['streamed']).stream(), 200, { 'content-type': 'text/plain' }));
+  a.get('/static', () => Response.json({ via: 'Response.json' }, { status: 201 }));
+  a.get('/echo', (c) => c.json({ query: c.req.queries(), header: c.req.header('x-thing'), host: new URL(c.req.url).host }));
+  a.post('/echo', async (c) => c.json({ body: await c.req.json(), type: c.req.header('content-type') ?? null }));
+  a.get('/late-header', async (c, next) => {
+    await next();
+    c.res.headers.set('x-late', 'set after the handler');
+  });
+  a.get('/late-header', (c) => c.json({ ok: true }));
+  return a;
+}
+
+const events = [
+  proxyEvent('GET', '/json'),
+  proxyEvent('GET', '/raw'),
+  proxyEvent('GET', '/plain'),
+  proxyEvent('GET', '/empty'),
+  proxyEvent('GET', '/cookies'),
+  proxyEvent('GET', '/binary'),
+  proxyEvent('GET', '/stream'),
+  proxyEvent('GET', '/static'),
+  proxyEvent('GET', '/late-header'),
+  proxyEvent('GET', '/nowhere'),
+  proxyEvent('HEAD', '/json'),
+  proxyEvent('POST', '/echo', { body: { a: [1, 2] } }),
+  {
+    ...proxyEvent('GET', '/echo', { query: { q: 'a b&c', n: '1' }, headers: { 'x-thing': 'ü' } }),
+    requestContext: { domainName: 'api.example.com' },
+  },
+  {
+    ...proxyEvent('GET', '/echo'),
+    multiValueQueryStringParameters: { q: ['1', '2'] },
+    multiValueHeaders: { 'x-thing': ['one'], host: ['h.example'] },
+  },
+  { ...proxyEvent('POST', '/echo'), body: Buffer.from('{"b64":true}').toString('base64'), isBase64Encoded: true },
+  { ...proxyEvent('GET', '/json'), multiValueHeaders: undefined },
+  { ...proxyEvent('GET', '/cookies'), multiValueHeaders: undefined },
+];
+
+describe('the API Gateway entry (lambda-http)', () => {
+  const saved = globalThis.Response;
+  afterAll(() => {
+    globalThis.Response = saved;
+  });
+
+  test.each(events.map((e) => [`${e.httpMethod} ${e.path}${e.multiValueHeaders ? '' : ' (no multiValueHeaders)'}`, e]))(
+    '%s: the same proxy result as hono/aws-lambda',
+    async (_name, event) => {
+      const reference = await handle(app())(event, {} as never);
+      const ours = await apiGatewayHandler(app())(event, {} as never);
+      expect(globalThis.Response).toBe(LightResponse);
+      // Header order is not part of a proxy result; compare as maps.
+      const norm = (r: { headers?: object; multiValueHeaders?: object }) => ({
+        ...r,
+        headers: { ...r.headers },
+        multiValueHeaders: { ...r.multiValueHeaders },
+      });
+      expect(norm(ours)).toEqual(norm(reference));
+    },
+  );
+
+  test('a light response is a Response to instanceof, keeps mutations, and turns real only when asked', async () => {
+    apiGatewayHandler(app());
+    const res = new Response('{"x":1}', { status: 202, headers: { 'content-type': 'application/json' } });
+    expect(res).toBeInstanceOf(LightResponse);
+    expect(res instanceof Response).toBe(true);
+    expect(new saved('x') instanceof Response).toBe(true);
+    res.headers.set('x-added', 'yes');
+    expect((res as unknown as LightResponse).lightText).toBe('{"x":1}');
+    const copy = new Response(null, res);
+    expect(copy.status).toBe(202);
+    expect(copy.headers.get('x-added')).toBe('yes');
+    expect(await res.json()).toEqual({ x: 1 });
+    expect(res.bodyUsed).toBe(true);
+    expect((res as unknown as LightResponse).lightText).toBeUndefined();
+    expect(res.headers.get('x-added')).toBe('yes');
+    expect(new Response('plain').headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+    expect(new Response(null).headers.get('content-type')).toBeNull();
+  });
+
+  test('an event without a domain or host header reads as localhost (hono/aws-lambda made it "undefined")', async () => {
+    const res = await apiGatewayHandler(app())(proxyEvent('GET', '/echo'), {} as never);
+    expect(JSON.parse(res.body)).toMatchObject({ host: 'localhost' });
+  });
+});

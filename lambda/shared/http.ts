@@ -7,7 +7,7 @@ import { MAX_BODY_BYTES } from '../../contract/errors.js';
 import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
-import { countMetric, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
+import { countMetric, holdLinesUntilPublish, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
 import { apiGatewayHandler } from './lambda-http.js';
 import { Journey } from './server-timing.js';
 
@@ -85,6 +85,8 @@ export function lambdaHandler(source: AppSource) {
   const adapter = initOnce(async () => apiGatewayHandler(await (typeof source === 'function' ? source() : source)));
   return async (event: APIGatewayProxyEvent, context: LambdaContext): Promise<APIGatewayProxyResult> => {
     const proxy = await adapter();
+    // The invocation ends with one write: its access line and its metrics.
+    holdLinesUntilPublish();
     try {
       return await proxy(event, context);
     } finally {

@@ -40,26 +40,52 @@ const SAMPLING_RATE = Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? 0);
 /** Powertools' numeric INFO level. */
 const INFO = 12;
 
+/** What the access line says of a request, after the fields every Powertools line starts with. */
+export interface AccessFields {
+  readonly correlationId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+}
+
+const ACCESS_HEAD = '{"level":"INFO","message":"request","timestamp":"';
+const ACCESS_SERVICE = `","service":${JSON.stringify(SERVICE)},"sampling_rate":${SAMPLING_RATE}`;
+
 /**
  * The one access-log line per request, at INFO, in the shape of Powertools' lines (level, message,
  * timestamp, service, sampling_rate, xray_trace_id, then the fields), written straight to stdout as
  * Powertools writes. Hand-written for this one line: through the Logger it cost ~16 µs (a LogItem,
  * attribute merges, a JSON.stringify driven by a replacer, a Console), the largest single cost of a
- * cached read; this costs ~3 µs. It follows the logger's level, so `POWERTOOLS_LOG_LEVEL=WARN` mutes it.
+ * cached read; built as text it costs ~2 µs. It follows the logger's level, so
+ * `POWERTOOLS_LOG_LEVEL=WARN` mutes it.
  */
-export function logAccess(fields: Readonly<Record<string, string | number>>): void {
+export function logAccess(fields: AccessFields): void {
   if (logger.level > INFO) return;
   const trace = process.env._X_AMZN_TRACE_ID;
-  const line = {
-    level: 'INFO',
-    message: 'request',
-    timestamp: new Date().toISOString(),
-    service: SERVICE,
-    sampling_rate: SAMPLING_RATE,
-    xray_trace_id: trace === undefined ? undefined : /Root=([^;]+)/.exec(trace)?.[1],
-    ...fields,
-  };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  const root = trace === undefined ? undefined : /Root=([^;]+)/.exec(trace)?.[1];
+  writeLine(
+    `${ACCESS_HEAD}${new Date().toISOString()}${ACCESS_SERVICE}${root === undefined ? '' : `,"xray_trace_id":${JSON.stringify(root)}`}` +
+      `,"correlationId":${JSON.stringify(fields.correlationId)},"method":${JSON.stringify(fields.method)}` +
+      `,"path":${JSON.stringify(fields.path)},"status":${fields.status},"durationMs":${fields.durationMs}}\n`,
+  );
+}
+
+/** Lines held until `publishMetrics` (`holdLinesUntilPublish`). */
+let held: string | undefined;
+
+/**
+ * Until the next `publishMetrics` (the end of a Lambda invocation), the access line waits, and
+ * leaves with the metrics in one write: a write to stdout is a system call, ~1.5 µs each. The
+ * Lambda entry asks for it; a container writes each line as it comes.
+ */
+export function holdLinesUntilPublish(): void {
+  held ??= '';
+}
+
+function writeLine(line: string): void {
+  if (held === undefined) process.stdout.write(line);
+  else held += line;
 }
 
 /**
@@ -74,10 +100,31 @@ export function withRequestLogger<T>(keys: Readonly<Record<string, string>>, fn:
 export const currentJourney = (): Journey | undefined => requestScope.getStore()?.journey;
 
 const STAGE = process.env.STAGE ?? 'default';
-/** Powertools' Metrics, telling whether it is switched off (`POWERTOOLS_METRICS_DISABLED`), as the counts follow it too. */
+/**
+ * Powertools' Metrics, telling whether it is switched off (`POWERTOOLS_METRICS_DISABLED`: the counts
+ * follow it too) and whether anything was stored since the last publish without asking its stores
+ * (they read the environment on every call).
+ */
 class ServiceMetrics extends Metrics {
+  #stored = false;
+
   get off(): boolean {
     return this.isDisabled();
+  }
+
+  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
+    this.#stored = true;
+    return super.addMetric(...args);
+  }
+
+  override publishStoredMetrics(): this {
+    this.#stored = false;
+    return super.publishStoredMetrics();
+  }
+
+  /** `publishStoredMetrics` when a metric was added since the last one. */
+  publishIfStored(): void {
+    if (this.#stored) this.publishStoredMetrics();
   }
 }
 export const metrics = new ServiceMetrics({ defaultDimensions: { stage: STAGE } });
@@ -122,11 +169,14 @@ export function countsDocument(values: ReadonlyMap<string, number>, timestamp = 
   return document;
 }
 
-/** Emits the counts and every stored metric (end of an invocation, or the container's flush). */
+/** Emits the held lines, the counts and every stored metric (end of an invocation, or the container's flush). */
 export function publishMetrics(): void {
+  let text = held ?? '';
+  held = undefined;
   if (counts.size > 0) {
-    if (!metrics.off) process.stdout.write(`${JSON.stringify(countsDocument(counts))}\n`);
+    if (!metrics.off) text += `${JSON.stringify(countsDocument(counts))}\n`;
     counts.clear();
   }
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  if (text !== '') process.stdout.write(text);
+  metrics.publishIfStored();
 }

@@ -158,6 +158,34 @@ describe('the shared HTTP entry', () => {
     expect(emf[0]).toMatchObject({ CacheHit: 250, CacheMiss: 1 });
   });
 
+  test('a Lambda invocation writes its access line and its metrics in one write, when it ends', async () => {
+    const app = createApp();
+    app.get('/counted', (c) => {
+      countMetric('CacheHit');
+      return c.json({ ok: true });
+    });
+    const handler = lambdaHandler(app);
+    const writes: string[] = [];
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (writes.push(String(chunk)), true));
+    try {
+      await handler(proxyEvent('GET', '/counted', { headers: { 'x-correlation-id': 'one-write' } }), {} as never);
+    } finally {
+      spy.mockRestore();
+      logger.setLogLevel(level);
+    }
+    expect(writes).toHaveLength(1);
+    const lines = writes[0]
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ message: 'request', correlationId: 'one-write', status: 200 }),
+      expect.objectContaining({ CacheHit: 1 }),
+    ]);
+  });
+
   test('the counts document is the EMF document Powertools writes for the same values', () => {
     const values = new Map([
       ['CacheHit', 7],

@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context as LambdaContext } from 'aws-lambda';
 import type { Hono } from 'hono';
-import { defaultIsContentTypeBinary } from 'hono/aws-lambda';
 
 /**
  * The Lambda entry of a Hono app: API Gateway REST (v1) proxy events in, proxy results out, in the
@@ -143,13 +142,20 @@ export function requestOf(event: APIGatewayProxyEvent): Request {
   return new Request(`https://${host}${event.path}${search}`, { method: event.httpMethod, headers, body });
 }
 
-const BINARY_ENCODING = /^(gzip|deflate|compress|br)/;
+/**
+ * `hono/aws-lambda`'s rules (`defaultIsContentTypeBinary`, `isContentEncodingBinary`): text and
+ * JSON/XML types travel as text, anything else, or any content encoding, as base64. Copied rather
+ * than imported: that module's processors are built on import and would weigh on every bundle.
+ */
+const isBinary = (contentType: string | null, contentEncoding: string | null): boolean =>
+  (contentType !== null &&
+    (/^application\/vnd\.(?:apple\.installer|mozilla\.xul)\+xml\s*(?:;|$)/i.test(contentType) ||
+      !/^text\/(?:plain|html|css|javascript|csv)|(?:\/|\+)(?:json|xml)\s*(?:;|$)/i.test(contentType))) ||
+  (!!contentEncoding && !/^identity$/i.test(contentEncoding));
 
 /** The proxy result of an answer, in the header shape of the event. */
 export async function resultOf(event: APIGatewayProxyEvent, res: Response): Promise<APIGatewayProxyResult> {
-  const contentType = res.headers.get('content-type');
-  const binary =
-    (contentType !== null && defaultIsContentTypeBinary(contentType)) || BINARY_ENCODING.test(res.headers.get('content-encoding') ?? '');
+  const binary = isBinary(res.headers.get('content-type'), res.headers.get('content-encoding'));
   const light = res instanceof LightResponse && !binary ? res.lightText : undefined;
   const body = light !== undefined ? (light ?? '') : binary ? Buffer.from(await res.arrayBuffer()).toString('base64') : await res.text();
   const cookies = res.headers.getSetCookie();

@@ -16,6 +16,8 @@ function app(): Hono {
     return c.json({ ok: true });
   });
   a.get('/binary', (c) => c.body(new Uint8Array([0, 1, 2, 255]), 200, { 'content-type': 'image/png' }));
+  a.get('/gzip', (c) => c.body(new Uint8Array([31, 139, 8]), 200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
+  a.get('/xul', (c) => c.body('<x/>', 200, { 'content-type': 'application/vnd.mozilla.xul+xml' }));
   a.get('/stream', (c) => c.body(new Blob(['streamed']).stream(), 200, { 'content-type': 'text/plain' }));
   a.get('/static', () => Response.json({ via: 'Response.json' }, { status: 201 }));
   a.get('/echo', (c) => c.json({ query: c.req.queries(), header: c.req.header('x-thing'), host: new URL(c.req.url).host }));
@@ -36,6 +38,8 @@ const events = [
   proxyEvent('GET', '/cookies'),
   proxyEvent('GET', '/binary'),
   proxyEvent('GET', '/stream'),
+  proxyEvent('GET', '/gzip'),
+  proxyEvent('GET', '/xul'),
   proxyEvent('GET', '/static'),
   proxyEvent('GET', '/late-header'),
   proxyEvent('GET', '/nowhere'),

@@ -50,6 +50,8 @@ export interface AccessFields {
 }
 
 const ACCESS_HEAD = '{"level":"INFO","message":"request","timestamp":"';
+/** Only the Lambda runtime sets a trace id (per invocation); elsewhere reading the environment per request is waste. */
+const TRACED = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 const ACCESS_SERVICE = `","service":${JSON.stringify(SERVICE)},"sampling_rate":${SAMPLING_RATE}`;
 
 /**
@@ -62,7 +64,7 @@ const ACCESS_SERVICE = `","service":${JSON.stringify(SERVICE)},"sampling_rate":$
  */
 export function logAccess(fields: AccessFields): void {
   if (logger.level > INFO) return;
-  const trace = process.env._X_AMZN_TRACE_ID;
+  const trace = TRACED ? process.env._X_AMZN_TRACE_ID : undefined;
   const root = trace === undefined ? undefined : /Root=([^;]+)/.exec(trace)?.[1];
   writeLine(
     `${ACCESS_HEAD}${new Date().toISOString()}${ACCESS_SERVICE}${root === undefined ? '' : `,"xray_trace_id":${JSON.stringify(root)}`}` +

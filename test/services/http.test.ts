@@ -137,6 +137,34 @@ describe('the shared HTTP entry', () => {
     expect(muted.filter((l) => l.includes('"message":"request"'))).toEqual([]);
   });
 
+  test('in Lambda, the access line carries the X-Ray trace id as the Powertools lines do', async () => {
+    const saved = { fn: process.env.AWS_LAMBDA_FUNCTION_NAME, trace: process.env._X_AMZN_TRACE_ID };
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'catalog';
+    process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1';
+    try {
+      let lambdaObservability!: typeof import('#shared/observability.js');
+      jest.isolateModules(() => {
+        lambdaObservability = jest.requireActual('#shared/observability.js');
+      });
+      const lines = await logLines(async () => {
+        lambdaObservability.logger.setLogLevel('INFO');
+        lambdaObservability.logAccess({ correlationId: 'traced', method: 'GET', path: '/x', status: 200, durationMs: 1 });
+        lambdaObservability.logger.info('via the logger');
+      });
+      const access = lines.find((l) => l.message === 'request')!;
+      const viaLogger = lines.find((l) => l.message === 'via the logger')!;
+      expect(access.xray_trace_id).toBe('1-5759e988-bd862e3fe1be46a994272793');
+      expect(access.xray_trace_id).toBe(viaLogger.xray_trace_id);
+    } finally {
+      for (const [k, v] of [
+        ['AWS_LAMBDA_FUNCTION_NAME', saved.fn],
+        ['_X_AMZN_TRACE_ID', saved.trace],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+  });
+
   test('counted metrics leave as one EMF value each, their sum, when metrics are published', async () => {
     const lines: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));

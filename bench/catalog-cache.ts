@@ -11,6 +11,7 @@ import { dbEnv, loadEnv, redisEnv } from '../lambda/shared/env.js';
 import { startServer } from '../lambda/shared/server.js';
 import { redisFromEnv } from '../lambda/shared/redis.js';
 import { useLocalEnvironment } from '../scripts/local-env.js';
+import { percentile } from './support/report.js';
 
 /**
  * `npm run bench:catalog`: the catalog's HTTP server on the local PostgreSQL and Redis (seeded
@@ -20,10 +21,6 @@ import { useLocalEnvironment } from '../scripts/local-env.js';
 const READS = 1000;
 const LATENCY_READS = 2000;
 const CONCURRENCY = 8;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 async function main(): Promise<void> {
   await useLocalEnvironment();

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { useLocalEnvironment } from '../scripts/local-env.js';
-import { machine, median, recordFigure, writeSection } from './support/report.js';
+import { machine, median, percentile, recordFigure, writeSection } from './support/report.js';
 import { type RunningServer, serverFile, startNode } from './support/server.js';
 
 /**
@@ -23,12 +23,6 @@ interface Run {
   readonly p99: number;
 }
 
-/** The q-quantile of `values` (nearest rank). */
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-
 async function load(url: string, paths: readonly string[], duration = DURATION_S): Promise<Run> {
   let i = 0;
   // autocannon's own percentiles come from a histogram of whole milliseconds, too coarse when the
@@ -49,7 +43,13 @@ async function load(url: string, paths: readonly string[], duration = DURATION_S
   if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
     throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
   }
-  return { rps: result.requests.average, p99: quantile(times, 0.99) };
+  return {
+    rps: result.requests.average,
+    p99: percentile(
+      times.sort((a, b) => a - b),
+      99,
+    ),
+  };
 }
 
 async function main(): Promise<void> {

@@ -36,6 +36,10 @@ export const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** The p-th percentile (0-100) of values sorted ascending, nearest rank. */
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
 /** A figure a benchmark measured, as `npm run capacity` reads it (bench/results.json). */
 export interface RecordedFigure {
   readonly value: number;

@@ -128,12 +128,18 @@ export function requestOf(event: APIGatewayProxyEvent): Request {
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {}))
     for (const v of values ?? []) headers.append(name, headerValue(v));
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value && !headers.has(name)) headers.set(name, headerValue(value));
-  const query = new URLSearchParams();
-  if (event.multiValueQueryStringParameters) {
-    for (const [name, values] of Object.entries(event.multiValueQueryStringParameters)) for (const v of values ?? []) query.append(name, v);
-  } else for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query.append(name, value);
   const host = event.requestContext?.domainName ?? headers.get('host') ?? 'localhost';
-  const search = query.size > 0 ? `?${query.toString()}` : '';
+  let search = '';
+  // Most reads carry no query string: no URLSearchParams for them.
+  if (event.multiValueQueryStringParameters || event.queryStringParameters) {
+    const query = new URLSearchParams();
+    if (event.multiValueQueryStringParameters) {
+      for (const [name, values] of Object.entries(event.multiValueQueryStringParameters))
+        for (const v of values ?? []) query.append(name, v);
+    } else
+      for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query.append(name, value);
+    if (query.size > 0) search = `?${query.toString()}`;
+  }
   let body: Uint8Array | undefined;
   if (event.body) {
     body = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body);

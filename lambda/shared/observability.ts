@@ -145,6 +145,7 @@ export function countMetric(name: string, by = 1): void {
 /** The part of an EMF document every count shares: namespace and dimensions, as Powertools writes them. */
 const NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE || 'default_namespace';
 const DIMENSIONS = { service: SERVICE, stage: STAGE };
+const DIMENSION_SETS = [Object.keys(DIMENSIONS)];
 
 /**
  * The counts as one CloudWatch Embedded Metric Format document, in the shape Powertools'
@@ -160,7 +161,7 @@ export function countsDocument(values: ReadonlyMap<string, number>, timestamp = 
       CloudWatchMetrics: [
         {
           Namespace: NAMESPACE,
-          Dimensions: [Object.keys(DIMENSIONS)],
+          Dimensions: DIMENSION_SETS,
           Metrics: [...values.keys()].map((name) => ({ Name: name, Unit: MetricUnit.Count })),
         },
       ],

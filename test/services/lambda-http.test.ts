@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
-import { apiGatewayHandler, LightResponse } from '#shared/lambda-http.js';
+import { apiGatewayHandler, LightResponse, nativeRequestOf, requestOf } from '#shared/lambda-http.js';
 import { proxyEvent } from '../support/http.js';
 
 /** An app answering in every way the services and Hono's helpers answer. */
@@ -103,5 +103,74 @@ describe('the API Gateway entry (lambda-http)', () => {
   test('an event without a domain or host header reads as localhost (hono/aws-lambda made it "undefined")', async () => {
     const res = await apiGatewayHandler(app())(proxyEvent('GET', '/echo'), {} as never);
     expect(JSON.parse(res.body)).toMatchObject({ host: 'localhost' });
+  });
+
+  /** Events whose requests must read the same light as real: odd header spellings and values, hosts and paths. */
+  const requestEvents = [
+    proxyEvent('GET', '/products/3f1c', { headers: { 'X-Correlation-Id': 'abc', Accept: 'application/json' } }),
+    { ...proxyEvent('GET', '/products'), queryStringParameters: { limit: '20', cursor: "a b'c/ü" } },
+    { ...proxyEvent('GET', '/x'), headers: { Cookie: 'a=1', 'X-Twice': 'first', 'x-twice': 'second', 'x-empty': '' } },
+    {
+      ...proxyEvent('GET', '/x'),
+      multiValueHeaders: { cookie: ['a=1', 'b=2'], 'X-Many': ['1', '2'], 'x-many': ['3'] },
+      headers: { 'x-many': 'ignored' },
+    },
+    { ...proxyEvent('GET', '/x'), headers: { 'x-space': ' padded\t', 'x-uni': 'ü€', 'x-tab': 'a\tb' } },
+    { ...proxyEvent('GET', '/x'), requestContext: { domainName: 'API.Example.COM' } },
+    { ...proxyEvent('GET', '/x'), headers: { host: 'h.example:443' } },
+    { ...proxyEvent('GET', '/x'), headers: { host: '0x7f.1' } },
+    proxyEvent('GET', '/a b/ü'),
+    proxyEvent('GET', '/a/../b/./c'),
+    proxyEvent('GET', '/100%25/%7e?x'),
+    proxyEvent('get', '/lower-case-method'),
+    proxyEvent('DELETE', '/orders/1'),
+    proxyEvent('POST', '/echo', { body: { a: 1 } }),
+  ];
+  const names = [
+    'x-correlation-id',
+    'Accept',
+    'cookie',
+    'x-twice',
+    'X-MANY',
+    'x-empty',
+    'x-space',
+    'x-uni',
+    'x-tab',
+    'host',
+    'content-type',
+    'nope',
+    'set-cookie',
+  ];
+
+  test.each(requestEvents.map((e) => [`${e.httpMethod} ${e.path}`, e]))(
+    '%s: the request reads as the real fetch Request would',
+    async (_n, event) => {
+      const ours = requestOf(event as never);
+      const real = nativeRequestOf(event as never);
+      expect(ours).toBeInstanceOf(Request);
+      expect(ours.method).toBe(real.method);
+      expect(ours.url).toBe(real.url);
+      for (const name of names) {
+        expect([name, ours.headers.get(name)]).toEqual([name, real.headers.get(name)]);
+        expect([name, ours.headers.has(name)]).toEqual([name, real.headers.has(name)]);
+      }
+      expect(() => ours.headers.get('bad name')).toThrow(/invalid header name/);
+      expect([...ours.headers]).toEqual([...real.headers]);
+      expect(ours.signal.aborted).toBe(false);
+      expect(await ours.clone().text()).toBe(await real.text());
+      ours.headers.set('x-added', 'later');
+      expect(ours.headers.get('x-added')).toBe('later');
+    },
+  );
+
+  test('only a bodiless request with a plain method, URL and host stays light', () => {
+    const light = (e: object) => !(requestOf(e as never).constructor === Request);
+    expect(light(proxyEvent('GET', '/products/3f1c'))).toBe(true);
+    expect(light({ ...proxyEvent('GET', '/x'), requestContext: { domainName: 'api.example.com' } })).toBe(true);
+    expect(light(proxyEvent('POST', '/echo', { body: {} }))).toBe(false);
+    expect(light(proxyEvent('GET', '/a b'))).toBe(false);
+    expect(light(proxyEvent('GET', '/a/../b'))).toBe(false);
+    expect(light({ ...proxyEvent('GET', '/x'), headers: { host: '10.0.0.1' } })).toBe(false);
+    expect(light(proxyEvent('get', '/x'))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { encodeCursor } from '../../lambda/catalog/domain.js';
 import { pgProducts } from '../../lambda/catalog/products.js';
 import { fillIfFresh, productKey, RedisCatalogInvalidation } from '#shared/catalog-cache.js';
 import { type Database, databaseFromEnv } from '#shared/db.js';
-import { guardOf, REDIS_SKIP_MS } from '#shared/redis.js';
+import { guardOf, RedisGuard, REDIS_SKIP_MS, RedisTimeout } from '#shared/redis.js';
 import { call } from '../support/http.js';
 import { HangingProxy } from '../support/tcp-proxy.js';
 import { addProduct, env, freshRedis, ordersOn, signUp, sleep } from './support.js';
@@ -93,6 +93,32 @@ describe('drill 9: a hung Redis costs one timeout, not one per command', () => {
   afterEach(async () => {
     redis.disconnect();
     await proxy.stop();
+  });
+
+  test('each command on a hung connection fails at its own deadline; answered ones never do', async () => {
+    const guard = new RedisGuard(redis, REDIS_SKIP_MS, 200);
+    expect(await guard.run((r) => r.ping())).toBe('PONG');
+    await sleep(250);
+    // The timer armed for that answered command found nothing to fail.
+    expect(guard.open).toBe(false);
+
+    proxy.hung = true;
+    const started = performance.now();
+    const settled = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ ok: true, ms: performance.now() - started }),
+        (err: Error) => ({ ok: false, err, ms: performance.now() - started }),
+      );
+    const first = settled(guard.run((r) => r.get('a')));
+    await sleep(100);
+    const second = settled(guard.run((r) => r.get('b')));
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toMatchObject({ ok: false, err: expect.any(RedisTimeout) });
+    expect(b).toMatchObject({ ok: false, err: expect.any(RedisTimeout) });
+    expect(a.ms).toBeGreaterThanOrEqual(195);
+    expect(a.ms).toBeLessThan(290);
+    expect(b.ms).toBeGreaterThanOrEqual(295);
+    expect(guard.open).toBe(true);
   });
 
   test('the catalog: one request pays the timeout, the next ones skip Redis; after the skip period a probe finds it again', async () => {

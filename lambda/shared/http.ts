@@ -83,8 +83,10 @@ export type AppSource = Hono | Promise<Hono> | (() => Hono | Promise<Hono>);
  */
 export function lambdaHandler(source: AppSource) {
   const adapter = initOnce(async () => apiGatewayHandler(await (typeof source === 'function' ? source() : source)));
+  let ready: Awaited<ReturnType<typeof adapter>> | undefined;
   return async (event: APIGatewayProxyEvent, context: LambdaContext): Promise<APIGatewayProxyResult> => {
-    const proxy = await adapter();
+    // Built once; a warm invocation does not wait on the builder's promise again.
+    const proxy = (ready ??= await adapter());
     // The invocation ends with one write: its access line and its metrics.
     holdLinesUntilPublish();
     try {

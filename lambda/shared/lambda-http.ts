@@ -131,10 +131,28 @@ function headersOf(event: APIGatewayProxyEvent): Headers {
   return headers;
 }
 
+/** What `application/x-www-form-urlencoded` serialising (URLSearchParams) leaves unescaped. */
+const FORM_PLAIN = /^[A-Za-z0-9*._-]*$/;
+
+/** `?name=value&…` when no name or value needs escaping (`limit=20`), as URLSearchParams writes it; else undefined. */
+function plainSearch(params: Record<string, string | undefined>): string | undefined {
+  let search = '';
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (!FORM_PLAIN.test(name) || !FORM_PLAIN.test(value)) return undefined;
+    search += `${search === '' ? '?' : '&'}${name}=${value}`;
+  }
+  return search;
+}
+
 /** The query string of an event, `?…` or empty. */
 function searchOf(event: APIGatewayProxyEvent): string {
   // Most reads carry no query string: no URLSearchParams for them.
   if (!event.multiValueQueryStringParameters && !event.queryStringParameters) return '';
+  if (!event.multiValueQueryStringParameters) {
+    const plain = plainSearch(event.queryStringParameters ?? {});
+    if (plain !== undefined) return plain;
+  }
   const query = new URLSearchParams();
   if (event.multiValueQueryStringParameters) {
     for (const [name, values] of Object.entries(event.multiValueQueryStringParameters)) for (const v of values ?? []) query.append(name, v);
@@ -308,11 +326,20 @@ const isBinary = (contentType: string | null, contentEncoding: string | null): b
       !/^text\/(?:plain|html|css|javascript|csv)|(?:\/|\+)(?:json|xml)\s*(?:;|$)/i.test(contentType))) ||
   (!!contentEncoding && !/^identity$/i.test(contentEncoding));
 
-/** The proxy result of an answer, in the header shape of the event. */
-export async function resultOf(event: APIGatewayProxyEvent, res: Response): Promise<APIGatewayProxyResult> {
+/**
+ * The proxy result of an answer, in the header shape of the event: at once for a light text answer
+ * (the cached read), after reading the body for any other.
+ */
+export function resultOf(event: APIGatewayProxyEvent, res: Response): APIGatewayProxyResult | Promise<APIGatewayProxyResult> {
   const binary = isBinary(res.headers.get('content-type'), res.headers.get('content-encoding'));
   const light = res instanceof LightResponse && !binary ? res.lightText : undefined;
-  const body = light !== undefined ? (light ?? '') : binary ? Buffer.from(await res.arrayBuffer()).toString('base64') : await res.text();
+  if (light !== undefined) return resultWith(event, res, light ?? '', false);
+  return (binary ? res.arrayBuffer().then((b) => Buffer.from(b).toString('base64')) : res.text()).then((body) =>
+    resultWith(event, res, body, binary),
+  );
+}
+
+function resultWith(event: APIGatewayProxyEvent, res: Response, body: string, binary: boolean): APIGatewayProxyResult {
   const cookies = res.headers.getSetCookie();
   const result: APIGatewayProxyResult = { statusCode: res.status, body, isBase64Encoded: binary };
   // Cookies need multiValueHeaders (one header each); then every header goes there, as `handle` does.

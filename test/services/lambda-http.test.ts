@@ -109,6 +109,8 @@ describe('the API Gateway entry (lambda-http)', () => {
   const requestEvents = [
     proxyEvent('GET', '/products/3f1c', { headers: { 'X-Correlation-Id': 'abc', Accept: 'application/json' } }),
     { ...proxyEvent('GET', '/products'), queryStringParameters: { limit: '20', cursor: "a b'c/ü" } },
+    proxyEvent('GET', '/products', { query: { limit: '20', 'a.b*': 'x-y_z', empty: '', '': 'no-name' } }),
+    { ...proxyEvent('GET', '/products'), queryStringParameters: { limit: '20', tilde: 'a~b' } },
     { ...proxyEvent('GET', '/x'), headers: { Cookie: 'a=1', 'X-Twice': 'first', 'x-twice': 'second', 'x-empty': '' } },
     {
       ...proxyEvent('GET', '/x'),

@@ -117,14 +117,12 @@ export class ReadThroughCache {
   }
 
   /** Runs a Redis command; undefined when Redis is unreachable or skipped (counted; logged once per outage by the breaker). */
-  private async safe<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.guard.run(command);
-    } catch (err) {
+  private safe<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    return this.guard.run(command).catch((err: unknown) => {
       this.count('errors', 'CacheError');
       if (!(err instanceof RedisSkipped)) logger.warn('redis unavailable, reading through to PostgreSQL', { err: (err as Error).message });
       return undefined;
-    }
+    });
   }
 
   private count(stat: keyof CacheStats, metric: string): void {

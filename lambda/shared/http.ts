@@ -44,8 +44,9 @@ export function createApp(): Hono {
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json(errorBody(new AppError('PAYLOAD_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
   });
-  // A GET or HEAD has no body to limit; asking the Node adapter for one builds a full fetch Request.
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  // A GET or HEAD has no body to limit (asking the Node adapter for one builds a full fetch Request),
+  // and routed by method, their requests do not pass this middleware at all.
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '*', limitBody);
   app.notFound((c) => c.json(errorBody(new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);

@@ -209,14 +209,14 @@ export class RedisGuard {
   }
 
   /** Runs one command (or one pipeline/script); RedisSkipped while the circuit is open. */
-  async run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
-    if (this.breaker.state === CircuitState.HalfOpen) throw new RedisSkipped();
-    try {
-      return await this.breaker.execute(() => this.deadlines.bound(command(this.redis)));
-    } catch (err) {
-      if (err instanceof BrokenCircuitError) throw new RedisSkipped();
-      throw err;
-    }
+  run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (this.breaker.state === CircuitState.HalfOpen) return Promise.reject(new RedisSkipped());
+    // A promise chain, not an async function: this runs on every cached read (each async layer is a promise more).
+    return this.breaker
+      .execute(() => this.deadlines.bound(command(this.redis)))
+      .catch((err: unknown) => {
+        throw err instanceof BrokenCircuitError ? new RedisSkipped() : err;
+      });
   }
 }
 

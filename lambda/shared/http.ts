@@ -7,7 +7,7 @@ import { MAX_BODY_BYTES } from '../../contract/errors.js';
 import { AppError, errorBody, validationError } from './errors.js';
 import './validation.js';
 import { initOnce } from './init.js';
-import { countMetric, holdLinesUntilPublish, logAccess, logger, publishMetrics, withRequestLogger } from './observability.js';
+import { countMetric, holdLinesUntilPublish, logAccess, logger, publishAfterAnswer, withRequestLogger } from './observability.js';
 import { apiGatewayHandler } from './lambda-http.js';
 import { Journey } from './server-timing.js';
 
@@ -88,12 +88,12 @@ export function lambdaHandler(source: AppSource) {
   return async (event: APIGatewayProxyEvent, context: LambdaContext): Promise<APIGatewayProxyResult> => {
     // Built once; a warm invocation does not wait on the builder's promise again.
     const proxy = (ready ??= await adapter());
-    // The invocation ends with one write: its access line and its metrics.
+    // The invocation ends with one write, after its answer: its access line and its metrics.
     holdLinesUntilPublish();
     try {
       return await proxy(event, context);
     } finally {
-      publishMetrics();
+      publishAfterAnswer();
     }
   };
 }

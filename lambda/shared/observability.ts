@@ -191,14 +191,36 @@ export function countsDocument(values: ReadonlyMap<string, number>, timestamp = 
   return `${text}}`;
 }
 
-/** Emits the held lines, the counts and every stored metric (end of an invocation, or the container's flush). */
-export function publishMetrics(): void {
+/** The held lines and the counts as one text, both reset. */
+function takeLines(): string {
   let text = held ?? '';
   held = undefined;
   if (counts.size > 0) {
     if (!metrics.off) text += `${countsDocument(counts)}\n`;
     counts.clear();
   }
+  return text;
+}
+
+/** Emits the held lines, the counts and every stored metric (the container's flush and shutdown). */
+export function publishMetrics(): void {
+  const text = takeLines();
   if (text !== '') process.stdout.write(text);
   metrics.publishIfStored();
 }
+
+/**
+ * `publishMetrics` at the end of a Lambda invocation: the lines are taken now, and written once the
+ * answer has left. The runtime sends the answer as the handler's promise settles and asks for the
+ * next event from a `setImmediate` queued after this one (aws-lambda-nodejs-runtime-interface-client,
+ * `Runtime.scheduleIteration`); Lambda freezes the sandbox only at that request, so the write
+ * always happens inside the invocation. The write is a system call, among the costliest steps of a
+ * cached read on a VM (~10 µs), and no longer delays the answer.
+ */
+export function publishAfterAnswer(): void {
+  const text = takeLines();
+  if (text !== '') setImmediate(writeOut, text);
+  metrics.publishIfStored();
+}
+
+const writeOut = (text: string) => process.stdout.write(text);

@@ -19,6 +19,8 @@ async function logLines(fn: () => Promise<void>): Promise<Array<Record<string, u
   logger.setLogLevel('INFO');
   try {
     await fn();
+    // A Lambda invocation writes its lines once its answer has left (publishAfterAnswer).
+    await new Promise(setImmediate);
   } finally {
     logger.setLogLevel(level);
     spy.mockRestore();
@@ -186,7 +188,7 @@ describe('the shared HTTP entry', () => {
     expect(emf[0]).toMatchObject({ CacheHit: 250, CacheMiss: 1 });
   });
 
-  test('a Lambda invocation writes its access line and its metrics in one write, when it ends', async () => {
+  test('a Lambda invocation writes its access line and its metrics in one write, after its answer and before the next event', async () => {
     const app = createApp();
     app.get('/counted', (c) => {
       countMetric('CacheHit');
@@ -197,12 +199,24 @@ describe('the shared HTTP entry', () => {
     const level = logger.getLevelName();
     logger.setLogLevel('INFO');
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (writes.push(String(chunk)), true));
+    let writtenBeforeNextEvent: number | undefined;
     try {
-      await handler(proxyEvent('GET', '/counted', { headers: { 'x-correlation-id': 'one-write' } }), {} as never);
+      const res = await handler(proxyEvent('GET', '/counted', { headers: { 'x-correlation-id': 'one-write' } }), {} as never);
+      // The answer is ready before its lines are written...
+      expect(res.statusCode).toBe(200);
+      expect(writes).toHaveLength(0);
+      // ...and they are written before the runtime asks for the next event (from a setImmediate it queues then).
+      await new Promise<void>((resolve) =>
+        setImmediate(() => {
+          writtenBeforeNextEvent = writes.length;
+          resolve();
+        }),
+      );
     } finally {
       spy.mockRestore();
       logger.setLogLevel(level);
     }
+    expect(writtenBeforeNextEvent).toBe(1);
     expect(writes).toHaveLength(1);
     const lines = writes[0]
       .trimEnd()

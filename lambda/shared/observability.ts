@@ -74,6 +74,20 @@ const ACCESS_HEAD = '{"level":"INFO","message":"request","timestamp":"';
 const TRACED = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 const ACCESS_SERVICE = `","service":${JSON.stringify(SERVICE)},"sampling_rate":${SAMPLING_RATE}`;
 
+/** The current second as ISO text up to its milliseconds (`2026-12-02T03:05:12.`), remade once a second. */
+let isoSecond = -1;
+let isoPrefix = '';
+
+/** `new Date(now).toISOString()`, from the second's text and the milliseconds: formatting a Date was half the line's cost. */
+export function isoAt(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${isoPrefix}${String(now - second * 1000).padStart(3, '0')}Z`;
+}
+
 /**
  * The one access-log line per request, at INFO, in the shape of Powertools' lines (level, message,
  * timestamp, service, sampling_rate, xray_trace_id, then the fields), written straight to stdout as
@@ -87,7 +101,7 @@ export function logAccess(fields: AccessFields): void {
   const trace = TRACED ? process.env._X_AMZN_TRACE_ID : undefined;
   const root = trace === undefined ? undefined : /Root=([^;]+)/.exec(trace)?.[1];
   writeLine(
-    `${ACCESS_HEAD}${new Date().toISOString()}${ACCESS_SERVICE}${root === undefined ? '' : `,"xray_trace_id":${JSON.stringify(root)}`}` +
+    `${ACCESS_HEAD}${isoAt(Date.now())}${ACCESS_SERVICE}${root === undefined ? '' : `,"xray_trace_id":${JSON.stringify(root)}`}` +
       `,"correlationId":${JSON.stringify(fields.correlationId)},"method":${JSON.stringify(fields.method)}` +
       `,"path":${JSON.stringify(fields.path)},"status":${fields.status},"durationMs":${fields.durationMs}}\n`,
   );

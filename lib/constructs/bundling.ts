@@ -182,9 +182,11 @@ const lockFileContent = (): Buffer =>
 /**
  * Modules every bundle leaves out: pg's native client and the binding it loads, required only when
  * asked for (`pg.native`, NODE_PG_FORCE_NATIVE) and never shipped; asked for, they fail as a missing
- * pg-native does (MODULE_NOT_FOUND), which pg expects.
+ * pg-native does (MODULE_NOT_FOUND), which pg expects. And `supports-color` (1.7 KiB with has-flag),
+ * which `debug` (ioredis' DEBUG= tracing) requires inside a try and does without: it only picks a
+ * 256-colour palette for a terminal, and a function's or a task's stderr is none.
  */
-const NEVER_BUNDLED = ['pg-native', './node_modules/pg/lib/native/index.js'];
+const NEVER_BUNDLED = ['pg-native', './node_modules/pg/lib/native/index.js', 'supports-color'];
 
 /**
  * A Lambda function's bundle (`index.js`, CommonJS). The AWS SDK v3 is left to the Node.js runtime,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, lambdaHandler, withoutPathPrefix } from '#shared/http.js';
 import { startServer } from '#shared/server.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { countMetric, countsDocument, logger, metrics, publishMetrics } from '#shared/observability.js';
+import { countMetric, countsDocument, isoAt, logger, metrics, publishMetrics } from '#shared/observability.js';
 import { hopsOf, proxyEvent } from '../support/http.js';
 
 /** The JSON log lines written while `fn` runs (Powertools writes one line per entry to stdout). */
@@ -226,6 +226,12 @@ describe('the shared HTTP entry', () => {
       expect.objectContaining({ message: 'request', correlationId: 'one-write', status: 200 }),
       expect.objectContaining({ CacheHit: 1 }),
     ]);
+  });
+
+  test("the access line's timestamp is Date's ISO text, also across seconds and back in time", () => {
+    const base = Date.UTC(2026, 11, 31, 23, 59, 59, 0);
+    for (const t of [base, base + 7, base + 999, base + 1000, base + 1001, base - 1, base + 86_400_000 + 42, 0, 1_000_000_000_123])
+      expect([t, isoAt(t)]).toEqual([t, new Date(t).toISOString()]);
   });
 
   test('the counts document is the EMF document Powertools writes for the same values', () => {

@@ -14,9 +14,16 @@ export interface CatalogDeps {
   readonly ping: () => Promise<unknown>;
 }
 
-/** The cached JSON as is when there is one (no parse and serialise per request), else the value. */
-const answer = (c: Context, result: CacheResult<unknown>) =>
-  result.json !== undefined ? c.body(result.json, 200, { 'content-type': 'application/json' }) : c.json(result.value);
+/**
+ * The cached JSON as is when there is one (no parse and serialise per request), else the value;
+ * `x-cache` says which. The header is added to the answer's own headers (as the shared middleware
+ * adds its own): through `c.header()` Hono would build a fetch Headers for it.
+ */
+function answer(c: Context, result: CacheResult<unknown>): Response {
+  const res = result.json !== undefined ? c.body(result.json, 200, { 'content-type': 'application/json' }) : c.json(result.value);
+  res.headers.set('x-cache', result.hit ? 'hit' : 'miss');
+  return res;
+}
 
 export function catalogApp({ products, cache, ping }: CatalogDeps) {
   const app = createApp();
@@ -32,7 +39,6 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
       const page = toPage(rows, limit);
       return { value: page, position, productIds: page.items.map((p) => p.id), indexed: true };
     });
-    c.header('x-cache', result.hit ? 'hit' : 'miss');
     return answer(c, result);
   });
 
@@ -46,7 +52,6 @@ export function catalogApp({ products, cache, ping }: CatalogDeps) {
     });
     // A product known to be missing is cached as null.
     if (result.json === 'null' || (result.json === undefined && !result.value)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`);
-    c.header('x-cache', result.hit ? 'hit' : 'miss');
     return answer(c, result);
   });
   return app;

@@ -20,6 +20,106 @@ type Init = NonNullable<ConstructorParameters<typeof Response>[1]>;
 /** What a real Response sets for a text body without a content type. */
 const DEFAULT_TEXT = 'text/plain;charset=UTF-8';
 
+const NativeHeaders = globalThis.Headers;
+/** An HTTP token (RFC 9110), what a header name must be. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a fetch Headers strips from both ends of a value (HTTP whitespace). */
+const SURROUNDING_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+/** What it refuses inside one: NUL, CR, LF, and characters beyond Latin-1 (a ByteString). */
+const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
+
+function headerName(name: string): string {
+  if (!TOKEN.test(name)) throw new TypeError(`Headers: "${name}" is an invalid header name.`);
+  return name.toLowerCase();
+}
+
+/**
+ * The headers of a light answer: a Map with the fetch Headers rules (names checked and lower-cased,
+ * values trimmed and checked, `set-cookie` kept one per line, `cookie` joined with "; ", listed in
+ * name order), for what Hono and the entry do with them. A fetch Headers validates through WebIDL
+ * converters on every call and sorts on every listing: ~7 µs of a cached read's ~30 µs of
+ * JavaScript. It passes for a Headers to `instanceof`; a real Response built from it copies it.
+ */
+export class AnswerHeaders {
+  readonly #values = new Map<string, string>();
+  #cookies: string[] = [];
+
+  constructor(init?: Init['headers']) {
+    if (init === undefined || init === null) return;
+    const pairs: Iterable<readonly [string, string]> =
+      Symbol.iterator in Object(init) ? (init as Iterable<[string, string]>) : Object.entries(init as Record<string, string>);
+    for (const [name, value] of pairs) this.append(name, value);
+  }
+
+  append(name: string, value: string): void {
+    const key = headerName(name);
+    const v = this.#value(value);
+    if (key === 'set-cookie') this.#cookies.push(v);
+    else {
+      const before = this.#values.get(key);
+      this.#values.set(key, before === undefined ? v : `${before}${key === 'cookie' ? '; ' : ', '}${v}`);
+    }
+  }
+
+  set(name: string, value: string): void {
+    const key = headerName(name);
+    const v = this.#value(value);
+    if (key === 'set-cookie') this.#cookies = [v];
+    else this.#values.set(key, v);
+  }
+
+  get(name: string): string | null {
+    const key = headerName(name);
+    if (key === 'set-cookie') return this.#cookies.length > 0 ? this.#cookies.join(', ') : null;
+    return this.#values.get(key) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== null;
+  }
+
+  delete(name: string): void {
+    const key = headerName(name);
+    if (key === 'set-cookie') this.#cookies = [];
+    else this.#values.delete(key);
+  }
+
+  getSetCookie(): string[] {
+    return [...this.#cookies];
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    const names = [...this.#values.keys()];
+    if (this.#cookies.length > 0) names.push('set-cookie');
+    for (const name of names.sort())
+      if (name === 'set-cookie') for (const cookie of this.#cookies) yield [name, cookie];
+      else yield [name, this.#values.get(name)!];
+  }
+
+  keys(): IterableIterator<string> {
+    return Array.from(this.entries(), ([name]) => name).values();
+  }
+
+  values(): IterableIterator<string> {
+    return Array.from(this.entries(), ([, value]) => value).values();
+  }
+
+  forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
+    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this as unknown as Headers);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  #value(value: string): string {
+    const v = String(value).replace(SURROUNDING_SPACE, '');
+    if (BAD_VALUE.test(v)) throw new TypeError(`Headers: "${v}" is an invalid header value.`);
+    return v;
+  }
+}
+Object.setPrototypeOf(AnswerHeaders.prototype, NativeHeaders.prototype);
+
 /** A Response as Hono builds it for a text or empty body; anything else is a real Response inside. */
 export class LightResponse {
   static [Symbol.hasInstance](value: unknown): boolean {
@@ -90,7 +190,8 @@ export class LightResponse {
   get headers(): Headers {
     if (this.#native) return this.#native.headers;
     if (!this.#headers) {
-      this.#headers = this.#headersInit instanceof Headers ? this.#headersInit : new Headers(this.#headersInit);
+      this.#headers =
+        this.#headersInit instanceof NativeHeaders ? this.#headersInit : (new AnswerHeaders(this.#headersInit) as unknown as Headers);
       if (this.#text !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', DEFAULT_TEXT);
     }
     return this.#headers;
@@ -174,10 +275,7 @@ export function nativeRequestOf(event: APIGatewayProxyEvent): Request {
   return new Request(`https://${hostOf(event, headers)}${event.path}${searchOf(event)}`, { method: event.httpMethod, headers, body });
 }
 
-const NativeHeaders = globalThis.Headers;
 const NativeRequest = globalThis.Request;
-/** An HTTP token (RFC 9110), what a header name must be. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Values a fetch Headers would refuse or rewrite (control characters, surrounding whitespace): those go the long way. */
 const UNUSUAL_VALUE = /[\0\r\n]|^[\t ]|[\t ]$/;
 
@@ -228,8 +326,7 @@ class EventHeaders {
   }
 
   has(name: string): boolean {
-    const value = TOKEN.test(name) ? this.#lookup(name.toLowerCase()) : undefined;
-    return value !== undefined ? value !== null : this.#headers.has(name);
+    return this.get(name) !== null;
   }
 
   /** The fetch Headers these stand for, built on first need. */

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
-import { apiGatewayHandler, LightResponse, nativeRequestOf, requestOf } from '#shared/lambda-http.js';
+import { AnswerHeaders, apiGatewayHandler, LightResponse, nativeRequestOf, requestOf } from '#shared/lambda-http.js';
 import { proxyEvent } from '../support/http.js';
 
 /** An app answering in every way the services and Hono's helpers answer. */
@@ -174,5 +174,84 @@ describe('the API Gateway entry (lambda-http)', () => {
     expect(light(proxyEvent('GET', '/a/../b'))).toBe(false);
     expect(light({ ...proxyEvent('GET', '/x'), headers: { host: '10.0.0.1' } })).toBe(false);
     expect(light(proxyEvent('get', '/x'))).toBe(false);
+  });
+
+  /** Steps applied to a light answer's headers and to a fetch Headers alike. */
+  type Step = ['append' | 'set', string, string] | ['delete', string];
+  const scripts: Array<[string, ConstructorParameters<typeof Headers>[0], Step[]]> = [
+    ['a plain object, then a later header', { 'Content-Type': 'application/json', 'X-Cache': 'hit' }, [['set', 'x-correlation-id', 'abc']]],
+    [
+      'pairs with a repeated name',
+      [
+        ['X-A', '1'],
+        ['x-a', '2'],
+        ['B', ' padded\t'],
+      ],
+      [['append', 'x-a', '3']],
+    ],
+    [
+      'cookies',
+      undefined,
+      [
+        ['append', 'Set-Cookie', 'a=1'],
+        ['append', 'set-cookie', 'b=2'],
+        ['append', 'cookie', 'c=3'],
+        ['append', 'Cookie', 'd=4'],
+      ],
+    ],
+    [
+      'set replaces, delete removes',
+      { a: '1', 'set-cookie': 'x=1' },
+      [
+        ['set', 'A', '2'],
+        ['set', 'set-cookie', 'y=2'],
+        ['delete', 'a'],
+        ['append', 'z', 'last'],
+      ],
+    ],
+    ['a Headers to copy', new Headers({ 'x-from': 'headers', vary: 'a' }), [['append', 'Vary', 'b']]],
+    ['Latin-1 and an empty value', { 'x-latin': 'café', 'x-empty': '' }, []],
+    ['a bad name', undefined, [['set', 'bad name', 'x']]],
+    ['a value with a line break', undefined, [['set', 'x', 'a\r\nb']]],
+    ['a value beyond Latin-1', undefined, [['set', 'x', 'ü€']]],
+  ];
+
+  test.each(scripts)("a light answer's headers behave as a fetch Headers: %s", (_name, init, steps) => {
+    const run = (make: () => Headers) => {
+      try {
+        const h = make();
+        for (const step of steps)
+          if (step[0] === 'delete') h.delete(step[1]);
+          else h[step[0]](step[1], step[2]);
+        const names = ['content-type', 'X-Cache', 'x-a', 'b', 'set-cookie', 'cookie', 'a', 'z', 'vary', 'x-latin', 'x-empty', 'nope'];
+        return {
+          entries: [...h],
+          forEach: (() => {
+            const seen: string[][] = [];
+            h.forEach((v, k) => seen.push([k, v]));
+            return seen;
+          })(),
+          keys: [...h.keys()],
+          values: [...h.values()],
+          got: names.map((n) => [n, h.get(n), h.has(n)]),
+          cookies: h.getSetCookie(),
+        };
+      } catch (err) {
+        return { threw: (err as Error).constructor.name };
+      }
+    };
+    const ours = run(() => new AnswerHeaders(init) as unknown as Headers);
+    expect(ours).toEqual(run(() => new Headers(init)));
+    if (!('threw' in ours)) expect(new AnswerHeaders(init)).toBeInstanceOf(Headers);
+  });
+
+  test('a light answer copies into a real Response with every header', async () => {
+    apiGatewayHandler(app());
+    const res = new Response('{}', { headers: { 'content-type': 'application/json', 'set-cookie': 'a=1' } }) as unknown as LightResponse;
+    res.headers.append('set-cookie', 'b=2');
+    expect(res.headers).toBeInstanceOf(AnswerHeaders);
+    const real = res.native;
+    expect([...real.headers]).toEqual([...res.headers]);
+    expect(real.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
   });
 });

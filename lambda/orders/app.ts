@@ -6,7 +6,7 @@ import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js'
 import { idempotencyKeyOf } from '#shared/idempotency-key.js';
 import { orderEntity } from '#shared/recent-writes.js';
 import type { TokenIssuer } from '#shared/tokens.js';
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import { newOrderSchema } from '../../contract/orders.js';
 import { MAX_TOTAL_CENTS, type PricingOutcome } from './domain.js';
 import { makeCreateOrder, type OrderDeps } from './usecase.js';

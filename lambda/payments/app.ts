@@ -6,7 +6,8 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context as LambdaContext } from 'aws-lambda';
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
 import { requireUser, type SignedInVariables } from '#shared/auth-middleware.js';
 import { AppError } from '#shared/errors.js';
 import { addHealth } from '#shared/health.js';

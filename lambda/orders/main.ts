@@ -1,37 +1,10 @@
-import { RedisCatalogInvalidation } from '#shared/catalog-cache.js';
-import { databaseFromEnv } from '#shared/db.js';
-import { dbEnv, loadEnv, positiveInt, redisEnv, tokenEnv } from '#shared/env.js';
-import { RecentWrites } from '#shared/recent-writes.js';
-import { redisFromEnv } from '#shared/redis.js';
+import { loadEnv, tokenEnv } from '#shared/env.js';
 import { tokenIssuerFromEnv } from '#shared/tokens.js';
 import { ordersApp } from './app.js';
-import type { OrderLimits } from './domain.js';
-import { pgOrders } from './orders.js';
-import { makeExpireOrders } from './usecase.js';
-
-/** Stage config `orders` (runtime contract `ORDER_*`). */
-const orderEnv = {
-  ORDER_RESERVATION_TTL_SECONDS: positiveInt(900),
-  ORDER_MAX_OPEN_PER_USER: positiveInt(5),
-};
-
-async function ordersDeps() {
-  const env = loadEnv({ ...dbEnv, ...redisEnv, ...orderEnv });
-  const [db, redis] = await Promise.all([databaseFromEnv(env), redisFromEnv(env)]);
-  const limits: OrderLimits = {
-    reservationTtlSeconds: env.ORDER_RESERVATION_TTL_SECONDS,
-    maxOpenOrdersPerUser: env.ORDER_MAX_OPEN_PER_USER,
-  };
-  return { db, orders: pgOrders(db), recentWrites: new RecentWrites(redis), catalog: new RedisCatalogInvalidation(redis), limits };
-}
+import { ordersDeps } from './deps.js';
 
 export async function buildOrdersApp() {
   const { db, ...deps } = await ordersDeps();
   const env = loadEnv(tokenEnv);
   return ordersApp({ ...deps, tokens: tokenIssuerFromEnv(env), ping: () => db.ping() });
-}
-
-/** The scheduled sweep (`sweep.ts`): the same adapters, no HTTP. */
-export async function buildOrderSweep() {
-  return makeExpireOrders(await ordersDeps());
 }

@@ -1,6 +1,6 @@
 import { initOnce } from '#shared/init.js';
 import { metrics } from '#shared/observability.js';
-import { buildOrderSweep } from './main.js';
+import { buildOrderSweep } from './deps.js';
 
 const sweep = initOnce(buildOrderSweep);
 

@@ -15,9 +15,9 @@ import { BENCH_NODE, benchNodeVersion, machine, median, recordFigure, titleForNo
  * the per-invocation ratio is above 2.
  */
 // Many short blocks rather than a few long ones: this VM's speed drifts by ±25 % over seconds, and
-// a median over 15 adjacent app/floor pairs is steadier than one over 3.
+// a median over 25 adjacent app/floor pairs is steadier than one over 3.
 const N = Number(process.env.INVOCATIONS ?? 1000);
-const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const ROUNDS = Number(process.env.ROUNDS ?? 25);
 const MAX_RATIO = 2;
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;

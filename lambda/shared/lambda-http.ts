@@ -28,6 +28,9 @@ const SURROUNDING_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 /** What it refuses inside one: NUL, CR, LF, and characters beyond Latin-1 (a ByteString). */
 const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
 
+/** Two values of one header as a fetch Headers combines them: `cookie` with "; ", any other with ", ". */
+const combined = (lower: string, before: string, value: string) => `${before}${lower === 'cookie' ? '; ' : ', '}${value}`;
+
 function headerName(name: string): string {
   if (!TOKEN.test(name)) throw new TypeError(`Headers: "${name}" is an invalid header name.`);
   return name.toLowerCase();
@@ -57,7 +60,7 @@ export class AnswerHeaders {
     if (key === 'set-cookie') this.#cookies.push(v);
     else {
       const before = this.#values.get(key);
-      this.#values.set(key, before === undefined ? v : `${before}${key === 'cookie' ? '; ' : ', '}${v}`);
+      this.#values.set(key, before === undefined ? v : combined(key, before, v));
     }
   }
 
@@ -308,7 +311,7 @@ class EventHeaders {
       if (name.length === lower.length && name.toLowerCase() === lower)
         for (const v of multi[name] ?? []) {
           if (UNUSUAL_VALUE.test(v)) return undefined;
-          value = value === null ? headerValue(v) : `${value}${lower === 'cookie' ? '; ' : ', '}${headerValue(v)}`;
+          value = value === null ? headerValue(v) : combined(lower, value, headerValue(v));
         }
     if (value !== null) return value;
     const single = this.#event.headers;

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CDK_DISABLE_CLI_TELEMETRY=1
+# bin/storefront.ts runs the CDK's template validator only when asked (it is 40 % of a synth's time);
+# test/infra/stage.test.ts runs it on every stage too, and checks that it ran.
+export CDK_VALIDATION=true
 # A venv of its own: .venv holds the MiniStack emulator, and checkov pins many dependencies.
 VENV=.venv-gates
 PINS="cfn-lint==1.58.0 checkov==3.3.30"

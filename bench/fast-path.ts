@@ -1,13 +1,13 @@
 import autocannon from 'autocannon';
 import { useLocalEnvironment } from '../scripts/local-env.js';
 import { machine, median, percentile, recordFigure, writeSection } from './support/report.js';
-import { type RunningServer, serverFile, startNode } from './support/server.js';
+import { imageNodeFlags, type RunningServer, serverFile, startNode } from './support/server.js';
 
 /**
  * `npm run bench:fast-path`: the cached catalog reads through the entry a Fargate task runs (the
- * esbuild bundle of `lambda/catalog/server.ts`, `node --enable-source-maps`, default log level,
- * metrics on) against the floor, a bare Node `http` server doing the same Redis reads
- * (bench/support/floor-server.ts). One autocannon run per side, alternating A B A B, so a busy
+ * esbuild bundle of `lambda/catalog/server.ts`, with the `node` flags of the image's CMD, default
+ * log level, metrics on) against the floor, a bare Node `http` server doing the same Redis reads
+ * (bench/support/floor-server.ts) under the same flags. One autocannon run per side, alternating A B A B, so a busy
  * neighbour on the shared machine hits both sides alike. Exits non-zero when a target is missed.
  */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -67,9 +67,10 @@ async function main(): Promise<void> {
   };
   const servers: RunningServer[] = [];
   try {
-    const app = await startNode(serverFile('lambda/catalog/server.ts'), PORT, env, { flags: ['--enable-source-maps'] });
+    const flags = imageNodeFlags();
+    const app = await startNode(serverFile('lambda/catalog/server.ts'), PORT, env, { flags });
     servers.push(app);
-    const floor = await startNode(serverFile('bench/support/floor-server.ts'), PORT + 1, env, { probe: '/products' });
+    const floor = await startNode(serverFile('bench/support/floor-server.ts'), PORT + 1, env, { flags, probe: '/products' });
     servers.push(floor);
 
     const ids = ((await (await fetch(`${app.url}/products?limit=100`)).json()) as { items: Array<{ id: string }> }).items.map((p) => p.id);
@@ -136,12 +137,15 @@ async function main(): Promise<void> {
     const text = [
       `Measured ${started} by \`npm run bench:fast-path\` (bench/fast-path.ts): autocannon, ${CONNECTIONS} connections,`,
       `${DURATION_S} s per run, ${ROUNDS} rounds alternating app and floor. **app**: the container bundle of`,
-      '`lambda/catalog/server.ts` as the image runs it (`node --enable-source-maps index.mjs`, `NODE_ENV=production`),',
+      `\`lambda/catalog/server.ts\` as the image runs it (\`node ${flags.join(' ')} index.mjs\`, the Dockerfile's CMD; \`NODE_ENV=production\`),`,
       'INFO access log line per request with its correlation id, EMF cache metrics on, warm cache. **floor**:',
       '`bench/support/floor-server.ts`, bare Node `http` + ioredis doing the same Redis GETs and returning the cached',
-      'JSON as is. Both write to a discarded stdout and share the Redis instance; autocannon runs on the same 2 cores.',
+      'JSON as is, under the same `node` flags. Both write to a discarded stdout and share the Redis instance;',
+      'autocannon runs on the same 2 cores.',
       '',
       ...lines,
+      `Peak resident memory over the whole run (VmHWM): app ${app.peakRssMiB().toFixed(0)} MiB, floor ${floor.peakRssMiB().toFixed(0)} MiB.`,
+      '',
     ].join('\n');
     console.log(`\n${text}`);
     writeSection('Cached read: container entry against its floor', text);

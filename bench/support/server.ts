@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { serverBundle } from '../../lib/constructs/bundling.js';
@@ -6,8 +7,18 @@ import { serverBundle } from '../../lib/constructs/bundling.js';
 /** The container's bundle of `entry` (the same esbuild build `ContainerService` ships), built or cached. */
 export const serverFile = (entry: string): string => path.join(serverBundle(entry), 'index.mjs');
 
+/** The `node` flags of the service image's CMD (lib/constructs/container-image/Dockerfile), so a bench runs what a task runs. */
+export function imageNodeFlags(): string[] {
+  const dockerfile = fs.readFileSync(path.join(__dirname, '../../lib/constructs/container-image/Dockerfile'), 'utf8');
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]) as string[];
+  if (cmd[0] !== 'node') throw new Error(`the image's CMD does not start node: ${cmd.join(' ')}`);
+  return cmd.slice(1, -1);
+}
+
 export interface RunningServer {
   readonly url: string;
+  /** The process's peak resident memory so far (VmHWM), in MiB. */
+  peakRssMiB(): number;
   stop(): Promise<void>;
 }
 
@@ -44,6 +55,7 @@ export async function startNode(
   await reachable(`${url}${options.probe ?? '/health'}`, child);
   return {
     url,
+    peakRssMiB: () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -7,8 +7,9 @@ import { imageNodeFlags, type RunningServer, serverFile, startNode } from './sup
  * `npm run bench:fast-path`: the cached catalog reads through the entry a Fargate task runs (the
  * esbuild bundle of `lambda/catalog/server.ts`, with the `node` flags of the image's CMD, default
  * log level, metrics on) against the floor, a bare Node `http` server doing the same Redis reads
- * (bench/support/floor-server.ts) under the same flags. One autocannon run per side, alternating A B A B, so a busy
- * neighbour on the shared machine hits both sides alike. Exits non-zero when a target is missed.
+ * (bench/support/floor-server.ts) under the same flags. One autocannon run per side, alternating
+ * A B A B, so a busy neighbour on the shared machine hits both sides alike. Exits non-zero when a
+ * target is missed.
  */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION_S = Number(process.env.DURATION ?? 6);
@@ -17,6 +18,7 @@ const WARMUP_S = 3;
 const PORT = Number(process.env.BENCH_PORT ?? 8190);
 const MIN_THROUGHPUT_RATIO = 0.6;
 const MAX_P99_RATIO = 2;
+const mib = (n: number | undefined) => (n === undefined ? 'n/a (no /proc here)' : `${n.toFixed(0)} MiB`);
 
 interface Run {
   readonly rps: number;
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
       'autocannon runs on the same 2 cores.',
       '',
       ...lines,
-      `Peak resident memory over the whole run (VmHWM): app ${app.peakRssMiB().toFixed(0)} MiB, floor ${floor.peakRssMiB().toFixed(0)} MiB.`,
+      `Peak resident memory over the whole run (VmHWM): app ${mib(app.peakRssMiB())}, floor ${mib(floor.peakRssMiB())}.`,
       '',
     ].join('\n');
     console.log(`\n${text}`);

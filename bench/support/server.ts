@@ -17,8 +17,8 @@ export function imageNodeFlags(): string[] {
 
 export interface RunningServer {
   readonly url: string;
-  /** The process's peak resident memory so far (VmHWM), in MiB. */
-  peakRssMiB(): number;
+  /** The process's peak resident memory so far (VmHWM), in MiB; undefined where there is no /proc (not Linux). */
+  peakRssMiB(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -55,7 +55,11 @@ export async function startNode(
   await reachable(`${url}${options.probe ?? '/health'}`, child);
   return {
     url,
-    peakRssMiB: () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    peakRssMiB: () => {
+      const status = `/proc/${child.pid}/status`;
+      const kb = fs.existsSync(status) ? /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(status, 'utf8'))?.[1] : undefined;
+      return kb === undefined ? undefined : Number(kb) / 1024;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -9,18 +9,28 @@ import type { Hono } from 'hono';
  * read that takes ~100 µs; `handle` is also deprecated (hono v5 drops `hono/aws-lambda`).
  *
  * The answer stays light: while this entry runs, Hono's `new Response(text, init)` builds a
- * `LightResponse`, which keeps the text, status and headers as given and turns into a real
- * `Response` only when something asks for more (a stream, `clone`, `formData`). The container entry
- * does the same through `@hono/node-server`, which installs its own light Response.
+ * `LightResponse`, which keeps the text, status and headers as given and implements the rest of a
+ * `Response` itself, reaching for fetch's Body steps only when something reads the body. A cached
+ * read thus never loads undici (Node's fetch), and neither does this module. The container entry
+ * does much the same through `@hono/node-server`, which installs its own light Response.
  */
 
-const NativeResponse = globalThis.Response;
 type Body = ConstructorParameters<typeof Response>[0];
 type Init = NonNullable<ConstructorParameters<typeof Response>[1]>;
 /** What a real Response sets for a text body without a content type. */
 const DEFAULT_TEXT = 'text/plain;charset=UTF-8';
 
-const NativeHeaders = globalThis.Headers;
+/*
+ * Nothing here reads the fetch globals (`Response`, `Headers`, `Request`) when the module loads:
+ * on Node they are lazy, and the first read loads undici, ~15 % of a `dev` bundle's cold start.
+ * A cached read never needs them, so the light classes below pass for theirs by `Symbol.toStringTag`
+ * (what `Object.prototype.toString` and `LightResponse`'s `instanceof` read) rather than by a
+ * prototype link to the real class.
+ */
+const isA = (value: unknown, kind: 'Headers' | 'Response' | 'Request') => Object.prototype.toString.call(value) === `[object ${kind}]`;
+const tagAs = (target: { prototype: object }, kind: 'Headers' | 'Response' | 'Request') =>
+  Object.defineProperty(target.prototype, Symbol.toStringTag, { value: kind, configurable: true });
+
 /** An HTTP token (RFC 9110), what a header name must be. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a fetch Headers strips from both ends of a value (HTTP whitespace). */
@@ -41,21 +51,26 @@ function headerName(name: string): string {
  * values trimmed and checked, `set-cookie` kept one per line, `cookie` joined with "; ", listed in
  * name order), for what Hono and the entry do with them. A fetch Headers validates through WebIDL
  * converters on every call and sorts on every listing: ~7 µs of a cached read's ~30 µs of
- * JavaScript. It passes for a Headers to `instanceof`; a real Response built from it copies it.
+ * JavaScript. A real Response built from it copies it.
  */
 export class AnswerHeaders {
   readonly #values = new Map<string, string>();
   #cookies: string[] = [];
+  readonly #immutable: boolean;
 
-  constructor(init?: Init['headers']) {
-    if (init === undefined || init === null) return;
-    const pairs: Iterable<readonly [string, string]> =
-      Symbol.iterator in Object(init) ? (init as Iterable<[string, string]>) : Object.entries(init as Record<string, string>);
-    for (const [name, value] of pairs) this.append(name, value);
+  /** `immutable`: the headers of `Response.error()` and `redirect()`, which refuse every change. */
+  constructor(init?: Init['headers'], immutable = false) {
+    this.#immutable = false;
+    if (init !== undefined && init !== null) {
+      const pairs: Iterable<readonly [string, string]> =
+        Symbol.iterator in Object(init) ? (init as Iterable<[string, string]>) : Object.entries(init as Record<string, string>);
+      for (const [name, value] of pairs) this.append(name, value);
+    }
+    this.#immutable = immutable;
   }
 
   append(name: string, value: string): void {
-    const key = headerName(name);
+    const key = this.#name(name);
     const v = this.#value(value);
     if (key === 'set-cookie') this.#cookies.push(v);
     else {
@@ -65,7 +80,7 @@ export class AnswerHeaders {
   }
 
   set(name: string, value: string): void {
-    const key = headerName(name);
+    const key = this.#name(name);
     const v = this.#value(value);
     if (key === 'set-cookie') this.#cookies = [v];
     else this.#values.set(key, v);
@@ -82,7 +97,7 @@ export class AnswerHeaders {
   }
 
   delete(name: string): void {
-    const key = headerName(name);
+    const key = this.#name(name);
     if (key === 'set-cookie') this.#cookies = [];
     else this.#values.delete(key);
   }
@@ -115,113 +130,229 @@ export class AnswerHeaders {
     return this.entries();
   }
 
+  /** The name of a change, checked; immutable headers refuse it as a fetch Headers does. */
+  #name(name: string): string {
+    if (this.#immutable) throw new TypeError('Headers: immutable');
+    return headerName(name);
+  }
+
   #value(value: string): string {
     const v = String(value).replace(SURROUNDING_SPACE, '');
     if (BAD_VALUE.test(v)) throw new TypeError(`Headers: "${v}" is an invalid header value.`);
     return v;
   }
 }
-Object.setPrototypeOf(AnswerHeaders.prototype, NativeHeaders.prototype);
+tagAs(AnswerHeaders, 'Headers');
 
-/** A Response as Hono builds it for a text or empty body; anything else is a real Response inside. */
+/** Statuses whose answer has no body (Fetch's "null body status"). */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+/** An HTTP reason phrase (RFC 9112): tabs, spaces, visible ASCII and obs-text. */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** WebIDL's `unsigned short`, what a Response's `status` is converted to. */
+function unsignedShort(value: unknown): number {
+  const n = Math.trunc(Number(value));
+  return Number.isFinite(n) ? ((n % 65536) + 65536) % 65536 : 0;
+}
+
+/**
+ * A fetch Request that holds an answer's body: it takes every body a Response takes (bytes, a Blob,
+ * a stream, form data, search params) with the same Body steps (`text`, `json`, `arrayBuffer`,
+ * `blob`, `bytes`, `formData`, `body`, `bodyUsed`, `clone`'s tee) and the same default content
+ * type. Only built when an answer needs more than its text, so only then is undici loaded.
+ */
+function bodyHolder(body: Body, contentType: string | null): Request {
+  const headers = contentType === null ? undefined : { 'content-type': contentType };
+  if (body === null || body === undefined) return new Request('http://light-response.invalid/', { headers });
+  return new Request('http://light-response.invalid/', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+}
+
+/** What `new LightResponse` takes from its `init`, checked as a real Response checks it. */
+interface Parts {
+  status: number;
+  statusText: string;
+  headers: Init['headers'];
+}
+
+function partsOf(init: Init | Response | undefined, hasBody: boolean): Parts {
+  const status = init?.status === undefined ? 200 : unsignedShort(init.status);
+  if (status < 200 || status > 599) throw new RangeError('init["status"] must be in the range of 200 to 599, inclusive.');
+  const statusText = init?.statusText === undefined ? '' : String(init.statusText);
+  if (!REASON_PHRASE.test(statusText)) throw new TypeError('Invalid statusText');
+  if (hasBody && NULL_BODY_STATUS.has(status)) throw new TypeError(`Response constructor: Invalid response status code ${status}`);
+  // A Response given as init lends its headers as a copy: the answers must not share them.
+  const headers = isA(init, 'Response') ? new AnswerHeaders((init as Response).headers) : init?.headers;
+  return { status, statusText, headers };
+}
+
+/**
+ * A Response as Hono builds it. A text or empty body stays a string (the cached read, turned into
+ * a proxy result without a stream); any other body, and any read of a body as a stream or through
+ * the Body methods, goes through a fetch Request that holds it (`bodyHolder`).
+ */
 export class LightResponse {
   static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof NativeResponse || (typeof value === 'object' && value !== null && #text in value);
+    return (typeof value === 'object' && value !== null && #status in value) || isA(value, 'Response');
   }
 
-  // While this class stands in for the global Response, its static helpers must still work.
   static json(data: unknown, init?: Init): Response {
-    return NativeResponse.json(data, init);
+    const text = JSON.stringify(data) as string | undefined;
+    if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    const headers = new AnswerHeaders(init?.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new LightResponse(text, { status: init?.status, statusText: init?.statusText, headers }) as unknown as Response;
   }
 
   static error(): Response {
-    return NativeResponse.error();
+    return LightResponse.#of({ status: 0, statusText: '', headers: undefined }, 'error', true) as unknown as Response;
   }
 
-  static redirect(url: string | URL, status?: Parameters<typeof Response.redirect>[1]): Response {
-    return NativeResponse.redirect(url, status);
+  static redirect(url: string | URL, status = 302): Response {
+    let parsed: URL;
+    try {
+      parsed = new URL(String(url));
+    } catch (cause) {
+      throw new TypeError(`Failed to parse URL from ${String(url)}`, { cause });
+    }
+    const code = unsignedShort(status);
+    if (!REDIRECT_STATUS.has(code)) throw new RangeError(`Invalid status code ${code}`);
+    return LightResponse.#of({ status: code, statusText: '', headers: { location: parsed.href } }, 'default', true) as unknown as Response;
   }
 
-  // Defined below, from the real Response.
-  declare readonly body: Response['body'];
-  declare readonly bodyUsed: boolean;
-  declare readonly redirected: boolean;
-  declare readonly statusText: string;
-  declare readonly type: Response['type'];
-  declare readonly url: string;
-  declare arrayBuffer: Response['arrayBuffer'];
-  declare blob: Response['blob'];
-  declare bytes: Response['bytes'];
-  declare clone: Response['clone'];
-  declare formData: Response['formData'];
-  declare json: Response['json'];
-  declare text: Response['text'];
+  /**
+   * A bodiless answer as given, unchecked: the statics' and `clone`'s, which a caller cannot build
+   * (status 0, headers that refuse changes: `frozen`).
+   */
+  static #of(parts: Parts, type: Response['type'], frozen: boolean): LightResponse {
+    const res = new LightResponse();
+    res.#status = parts.status;
+    res.#statusText = parts.statusText;
+    res.#headers = new AnswerHeaders(parts.headers, frozen);
+    res.#type = type;
+    res.#frozen = frozen;
+    return res;
+  }
 
-  readonly #text: string | null;
-  readonly #status: number;
-  readonly #statusText: string | undefined;
-  #headers: Headers | undefined;
-  readonly #headersInit: Init['headers'];
-  #native: Response | undefined;
+  #text: string | null = null;
+  #holder: Request | undefined;
+  #status: number;
+  #statusText: string;
+  #type: Response['type'] = 'default';
+  #frozen = false;
+  #headers: Pick<Headers, 'get' | 'has' | 'set'>;
 
   constructor(body?: Body, init?: Init | Response) {
-    const from: Init | undefined =
-      init instanceof LightResponse ? { status: init.status, statusText: init.statusText, headers: new Headers(init.headers) } : init;
-    this.#status = from?.status ?? 200;
-    this.#statusText = from?.statusText;
-    this.#headersInit = from?.headers;
-    if (body === undefined || body === null || typeof body === 'string') this.#text = body ?? null;
-    else {
-      this.#text = null;
-      this.#native = new NativeResponse(body, from);
+    const parts = partsOf(init, body !== undefined && body !== null);
+    this.#status = parts.status;
+    this.#statusText = parts.statusText;
+    // A fetch Headers given as init is kept, not copied: Hono builds it for this answer.
+    this.#headers = isA(parts.headers, 'Headers') ? (parts.headers as Headers) : new AnswerHeaders(parts.headers);
+    let implied: string | null = null;
+    if (body === undefined || body === null || typeof body === 'string') {
+      this.#text = body ?? null;
+      if (this.#text !== null) implied = DEFAULT_TEXT;
+    } else {
+      this.#holder = bodyHolder(body, this.#headers.get('content-type'));
+      // What the holder derived: a Blob's type, a form's boundary.
+      implied = this.#holder.headers.get('content-type');
     }
+    if (implied !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', implied);
   }
 
-  /** The text body, or null for no body, while no real Response was needed; undefined after. */
+  /** The text body, or null for no body, while nothing has read it; undefined after or for any other body. */
   get lightText(): string | null | undefined {
-    return this.#native === undefined ? this.#text : undefined;
+    return this.#holder === undefined ? this.#text : undefined;
   }
 
   get status(): number {
-    return this.#native?.status ?? this.#status;
+    return this.#status;
   }
 
   get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
+    return this.#status >= 200 && this.#status < 300;
+  }
+
+  get statusText(): string {
+    return this.#statusText;
+  }
+
+  get type(): Response['type'] {
+    return this.#type;
+  }
+
+  get url(): string {
+    return '';
+  }
+
+  get redirected(): boolean {
+    return false;
   }
 
   get headers(): Headers {
-    if (this.#native) return this.#native.headers;
-    if (!this.#headers) {
-      this.#headers =
-        this.#headersInit instanceof NativeHeaders ? this.#headersInit : (new AnswerHeaders(this.#headersInit) as unknown as Headers);
-      if (this.#text !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', DEFAULT_TEXT);
+    return this.#headers as Headers;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.#text === null && this.#holder === undefined ? null : this.#body.body;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#holder?.bodyUsed ?? false;
+  }
+
+  text(): Promise<string> {
+    return this.#body.text();
+  }
+
+  json(): Promise<unknown> {
+    return this.#body.json();
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#body.arrayBuffer();
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return this.#body.bytes();
+  }
+
+  // A Blob's type and the form parser follow the content type as it is now, as in a real Response.
+  async blob(): Promise<Blob> {
+    return this.#bodyTyped.blob();
+  }
+
+  async formData(): Promise<FormData> {
+    return this.#bodyTyped.formData();
+  }
+
+  clone(): Response {
+    const holder = this.#holder;
+    if (holder && (holder.bodyUsed || holder.body?.locked)) throw new TypeError('Response.clone: Body has already been consumed.');
+    // The copy keeps the guard: the headers of `error()` and `redirect()` stay immutable.
+    const copy = LightResponse.#of({ status: this.#status, statusText: this.#statusText, headers: this.headers }, this.#type, this.#frozen);
+    // A text body is copied as text (unread, it is the same); any other is teed.
+    copy.#text = this.#text;
+    if (this.#text === null && holder) copy.#holder = holder.clone();
+    return copy as unknown as Response;
+  }
+
+  /** The holder of the body, built from the text on the first read of it. */
+  get #body(): Request {
+    this.#holder ??= bodyHolder(this.#text, this.headers.get('content-type'));
+    return this.#holder;
+  }
+
+  /** The holder, moved into one with the current content type when the headers changed it. */
+  get #bodyTyped(): Request {
+    const type = this.headers.get('content-type');
+    if (this.#body.headers.get('content-type') !== type) {
+      this.#holder = new Request(this.#body, { headers: type === null ? {} : { 'content-type': type } });
     }
-    return this.#headers;
-  }
-
-  /** The real Response, built once from the current status, headers and body. */
-  get native(): Response {
-    this.#native ??= new NativeResponse(this.#text, { status: this.#status, statusText: this.#statusText, headers: this.headers });
-    return this.#native;
+    return this.#body;
   }
 }
-
-// Everything else a Response has reads from the real one.
-for (const key of ['body', 'bodyUsed', 'redirected', 'statusText', 'type', 'url'] as const) {
-  Object.defineProperty(LightResponse.prototype, key, {
-    get(this: LightResponse) {
-      return this.native[key];
-    },
-  });
-}
-for (const key of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text'] as const) {
-  Object.defineProperty(LightResponse.prototype, key, {
-    value(this: LightResponse) {
-      return (this.native[key] as () => unknown).call(this.native);
-    },
-  });
-}
+tagAs(LightResponse, 'Response');
 
 /** Header values a fetch Headers refuses (beyond Latin-1) travel percent-encoded, as `handle` does. */
 const headerValue = (value: string) => (/[\u0080-\uffff]/.test(value) ? encodeURIComponent(value) : value);
@@ -278,7 +409,6 @@ export function nativeRequestOf(event: APIGatewayProxyEvent): Request {
   return new Request(`https://${hostOf(event, headers)}${event.path}${searchOf(event)}`, { method: event.httpMethod, headers, body });
 }
 
-const NativeRequest = globalThis.Request;
 /** Values a fetch Headers would refuse or rewrite (control characters, surrounding whitespace): those go the long way. */
 const UNUSUAL_VALUE = /[\0\r\n]|^[\t ]|[\t ]$/;
 
@@ -345,7 +475,7 @@ for (const key of ['append', 'delete', 'set', 'getSetCookie', 'keys', 'values', 
     },
   });
 }
-Object.setPrototypeOf(EventHeaders.prototype, NativeHeaders.prototype);
+tagAs(EventHeaders, 'Headers');
 
 /** The methods a fetch Request keeps as given; any other goes the long way (normalised or refused there). */
 const PLAIN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -383,26 +513,44 @@ class LightRequest {
     return this.#native;
   }
 }
-for (const key of Object.getOwnPropertyNames(NativeRequest.prototype)) {
-  if (['constructor', 'method', 'url', 'headers'].includes(key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(NativeRequest.prototype, key)!;
-  Object.defineProperty(
-    LightRequest.prototype,
-    key,
-    descriptor.get
-      ? {
-          get: function (this: LightRequest) {
-            return this.native[key as keyof Request];
-          },
-        }
-      : {
-          value: function (this: LightRequest, ...args: unknown[]) {
-            return (this.native[key as keyof Request] as (...a: unknown[]) => unknown).apply(this.native, args);
-          },
-        },
-  );
-}
-Object.setPrototypeOf(LightRequest.prototype, NativeRequest.prototype);
+/**
+ * What a fetch Request has beyond method, URL and headers, read from the real one: listed rather
+ * than read off `Request.prototype`, which would load undici with this module (a test checks the
+ * list against Node's).
+ */
+export const LIGHT_REQUEST_DELEGATES = {
+  getters: [
+    'destination',
+    'referrer',
+    'referrerPolicy',
+    'mode',
+    'credentials',
+    'cache',
+    'redirect',
+    'integrity',
+    'keepalive',
+    'isReloadNavigation',
+    'isHistoryNavigation',
+    'signal',
+    'body',
+    'bodyUsed',
+    'duplex',
+  ],
+  methods: ['clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes'],
+} as const;
+for (const key of LIGHT_REQUEST_DELEGATES.getters)
+  Object.defineProperty(LightRequest.prototype, key, {
+    get(this: LightRequest) {
+      return (this.native as unknown as Record<string, unknown>)[key];
+    },
+  });
+for (const key of LIGHT_REQUEST_DELEGATES.methods)
+  Object.defineProperty(LightRequest.prototype, key, {
+    value(this: LightRequest, ...args: unknown[]) {
+      return (this.native[key] as (...a: unknown[]) => unknown).apply(this.native, args);
+    },
+  });
+tagAs(LightRequest, 'Request');
 
 /** The fetch Request of an API Gateway REST proxy event: a light one when nothing in it needs the real one. */
 export function requestOf(event: APIGatewayProxyEvent): Request {

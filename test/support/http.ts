@@ -54,7 +54,10 @@ const SERVER_TIMING_ENTRY = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:;desc=([A-Za-z0-9!
  * order. Throws on an entry that is not W3C Server-Timing syntax, or on a missing header.
  */
 export function hopsOf(headers: Headers | Record<string, string | undefined>): string[] {
-  const value = headers instanceof Headers ? headers.get('server-timing') : headers['server-timing'];
+  const value =
+    typeof headers.get === 'function'
+      ? (headers as Headers).get('server-timing')
+      : (headers as Record<string, string | undefined>)['server-timing'];
   if (!value) throw new Error('no Server-Timing header');
   return value.split(', ').map((entry) => {
     const m = SERVER_TIMING_ENTRY.exec(entry);

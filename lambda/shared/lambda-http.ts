@@ -56,11 +56,11 @@ function headerName(name: string): string {
 export class AnswerHeaders {
   readonly #values = new Map<string, string>();
   #cookies: string[] = [];
-  readonly #immutable: boolean;
+  // Set once the init is in: only then do immutable headers refuse changes.
+  #immutable = false;
 
   /** `immutable`: the headers of `Response.error()` and `redirect()`, which refuse every change. */
   constructor(init?: Init['headers'], immutable = false) {
-    this.#immutable = false;
     if (init !== undefined && init !== null) {
       const pairs: Iterable<readonly [string, string]> =
         Symbol.iterator in Object(init) ? (init as Iterable<[string, string]>) : Object.entries(init as Record<string, string>);

@@ -22,7 +22,7 @@ if deadline > 0 and now > deadline then return {-1, now} end`;
  * slots (no burst): each call moves the "next free slot" forward by one interval and returns how
  * long to wait for the slot it got. ADMIT then enforces the limit itself at send time, as a sliding
  * window: a send is admitted only while fewer than `perSecond` sends were admitted in the last
- * `perSecond` intervals (1050 ms: the same 5 % as the spacing, so sends admitted together and issued a
+ * `perSecond` intervals (1030 ms: the same 3 % as the spacing, so sends admitted together and issued a
  * few ms apart still fall in different seconds), else it learns how long to wait. The window is what
  * holds when a stalled process wakes up with several slots already due, or when many waiters retry
  * at once after an outage. Hand-written because the rate-limit libraries for ioredis count
@@ -74,11 +74,16 @@ end
 return {0, now}`;
 
 /**
- * Milliseconds between two sends: 5 % over 1000 / rate. The window is measured where the provider
+ * Milliseconds between two sends: 3 % over 1000 / rate. The window is measured where the provider
  * receives the calls, so a send delayed by a stalled event loop or a busy network must not land in the
- * same second as the one `perSecond` slots later: it can be up to ~50 ms late before that happens.
+ * same second as the one `perSecond` slots later: it can be up to ~30 ms late before that happens
+ * (and one acted on more than half that late is given up: `lateToleranceMs`). The margin is also the
+ * most the limiter leaves unused: a backlog drains at up to 1/1.03 = 97 % of the rate. At 5 % it
+ * drained at 95.2 % at best, so a backlog held the 95 % the worker promises by 0.2 points, and a
+ * 10 s Redis stall measured 94.9 % after it (docs/benchmarks.md, "Email worker: Redis stall").
  */
-export const sendIntervalMs = (perSecond: number): number => Math.ceil((1000 / perSecond) * 1.05);
+const SEND_MARGIN = 0.03;
+export const sendIntervalMs = (perSecond: number): number => Math.ceil((1000 / perSecond) * (1 + SEND_MARGIN));
 
 /**
  * How long one limiter call may wait for Redis before the send goes out on the local share: a
@@ -99,7 +104,7 @@ const CLOCK_SAMPLE_MS = 10_000;
 export class SendRateLimiter {
   /** Milliseconds between two sends. */
   readonly intervalMs: number;
-  /** The sliding window ADMIT keeps: `perSecond` intervals, a second and the spacing's 5 %. */
+  /** The sliding window ADMIT keeps: `perSecond` intervals, a second and the spacing's margin. */
   private readonly windowMs: number;
   /** Milliseconds between two sends of this instance without Redis. */
   readonly localIntervalMs: number;

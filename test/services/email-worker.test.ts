@@ -288,7 +288,9 @@ describe('drill 11: email under faults', () => {
     const admitted = await Promise.all(Array.from({ length: 6 }, () => limiter.acquire()));
     // 2.5/s spaced evenly would let 3 into one second (0, 420, 840 ms): 12 in all across 4 instances.
     expect(maxPerSecond(admitted)).toBeLessThanOrEqual(2);
-    expect(limiter.fallbacks).toBe(6);
+    // Every send went out on the local share. A local slot this process acted on too late (a loaded
+    // machine's timer firing past the tolerance) is given up and another taken: it counts in both.
+    expect(limiter.fallbacks - limiter.lateAdmissions).toBe(6);
     // The first local send waits out the window Redis may have filled just before it went away.
     expect(Math.min(...admitted) - asked).toBeGreaterThanOrEqual(1_000);
   }, 30_000);

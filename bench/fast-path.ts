@@ -1,7 +1,7 @@
-import autocannon from 'autocannon';
 import { useLocalEnvironment } from '../scripts/local-env.js';
-import { machine, median, percentile, recordFigure, writeSection } from './support/report.js';
-import { imageNodeFlags, type RunningServer, serverFile, startNode } from './support/server.js';
+import { load, type Run } from './support/load.js';
+import { machine, median, recordFigure, writeSection } from './support/report.js';
+import { startCatalogPair } from './support/catalog-pair.js';
 
 /**
  * `npm run bench:fast-path`: the cached catalog reads through the entry a Fargate task runs (the
@@ -20,92 +20,22 @@ const MIN_THROUGHPUT_RATIO = 0.6;
 const MAX_P99_RATIO = 2;
 const mib = (n: number | undefined) => (n === undefined ? 'n/a (no /proc here)' : `${n.toFixed(0)} MiB`);
 
-interface Run {
-  readonly rps: number;
-  readonly p99: number;
-}
-
-async function load(url: string, paths: readonly string[], duration = DURATION_S): Promise<Run> {
-  let i = 0;
-  // autocannon's own percentiles come from a histogram of whole milliseconds, too coarse when the
-  // floor answers in 1 ms; each response's own time (process.hrtime, in ms) gives the exact p99.
-  const times: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        duration,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
-      },
-      (err, res) => (err ? reject(err as Error) : resolve(res)),
-    );
-    run.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  });
-  if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
-  }
-  return {
-    rps: result.requests.average,
-    p99: percentile(
-      times.sort((a, b) => a - b),
-      99,
-    ),
-  };
-}
-
 async function main(): Promise<void> {
   await useLocalEnvironment();
   const started = machine();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    POWERTOOLS_SERVICE_NAME: 'catalog',
-    // As in production: request logs at the default level, EMF metrics on (to the discarded stdout).
-    POWERTOOLS_METRICS_DISABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: undefined,
-    // The floor never refills the cache: keep what the app cached for the whole run.
-    CACHE_TTL_SECONDS: '3600',
-  };
-  const servers: RunningServer[] = [];
+  const pair = await startCatalogPair(PORT);
   try {
-    const flags = imageNodeFlags();
-    const app = await startNode(serverFile('lambda/catalog/server.ts'), PORT, env, { flags });
-    servers.push(app);
-    const floor = await startNode(serverFile('bench/support/floor-server.ts'), PORT + 1, env, { flags, probe: '/products' });
-    servers.push(floor);
-
-    const ids = ((await (await fetch(`${app.url}/products?limit=100`)).json()) as { items: Array<{ id: string }> }).items.map((p) => p.id);
-    if (ids.length < 20) throw new Error(`Only ${ids.length} products: run 'npm run db:seed' first`);
-    const scenarios = [
-      {
-        key: 'catalog.containerProductReadRps',
-        name: '`GET /products/{id}` (24 products in turn)',
-        paths: ids.map((id) => `/products/${id}`),
-      },
-      { key: 'catalog.containerPageReadRps', name: '`GET /products?limit=20`', paths: ['/products?limit=20'] },
-    ];
-    // Warm the cache, then check both sides answer the same JSON, from the cache.
-    for (const { paths } of scenarios) {
-      for (const p of paths) await (await fetch(`${app.url}${p}`)).arrayBuffer();
-      for (const p of paths) {
-        const [a, b] = await Promise.all([fetch(`${app.url}${p}`), fetch(`${floor.url}${p}`)]);
-        if (a.headers.get('x-cache') !== 'hit') throw new Error(`${p} is not served from the cache`);
-        const [ja, jb] = await Promise.all([a.json(), b.json()]);
-        if (JSON.stringify(ja) !== JSON.stringify(jb)) throw new Error(`${p}: the floor answers different JSON`);
-      }
-    }
-
+    const { app, floor, flags, scenarios } = pair;
     const lines: string[] = [];
     let failed = false;
     for (const { key, name, paths } of scenarios) {
       const rows: Array<{ app: Run; floor: Run }> = [];
       // Not recorded: lets V8 optimise both servers' hot paths before the first measured run.
-      await load(app.url, paths, WARMUP_S);
-      await load(floor.url, paths, WARMUP_S);
+      await load(app.url, paths, WARMUP_S, CONNECTIONS);
+      await load(floor.url, paths, WARMUP_S, CONNECTIONS);
       for (let round = 0; round < ROUNDS; round++) {
-        const a = await load(app.url, paths);
-        const b = await load(floor.url, paths);
+        const a = await load(app.url, paths, DURATION_S, CONNECTIONS);
+        const b = await load(floor.url, paths, DURATION_S, CONNECTIONS);
         rows.push({ app: a, floor: b });
         console.log(
           `${name} round ${round + 1}: app ${a.rps.toFixed(0)}/s p99 ${a.p99.toFixed(2)} ms, floor ${b.rps.toFixed(0)}/s p99 ${b.p99.toFixed(2)} ms`,
@@ -153,7 +83,7 @@ async function main(): Promise<void> {
     writeSection('Cached read: container entry against its floor', text);
     if (failed) process.exitCode = 1;
   } finally {
-    for (const s of servers) await s.stop();
+    await pair.stop();
   }
 }
 

@@ -39,18 +39,21 @@ async function reachable(url: string, child: ChildProcess, timeoutMs = 15_000): 
 
 /**
  * Runs `node [flags] file` as its own process on `port`, the way the container's CMD does, with
- * stdout (the request logs) discarded, and returns once it answers `probe`.
+ * stdout (the request logs) discarded or written to `stdoutFile`, and returns once it answers `probe`.
  */
 export async function startNode(
   file: string,
   port: number,
   env: NodeJS.ProcessEnv,
-  options: { flags?: string[]; probe?: string } = {},
+  options: { flags?: string[]; probe?: string; stdoutFile?: string } = {},
 ): Promise<RunningServer> {
+  const stdout = options.stdoutFile === undefined ? 'ignore' : fs.openSync(options.stdoutFile, 'w');
   const child = spawn(process.execPath, [...(options.flags ?? []), file], {
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
+  // The child holds its own copy of the descriptor.
+  if (typeof stdout === 'number') fs.closeSync(stdout);
   const url = `http://127.0.0.1:${port}`;
   await reachable(`${url}${options.probe ?? '/health'}`, child);
   return {
